@@ -1,0 +1,57 @@
+"""The append-only event log: every state change writes one row (who, when, what, detail).
+
+It is the audit trail and the timeline the command center reads. Rows are never updated or
+deleted by the application."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Index, String
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from config.db import Base, UTCDateTime, utcnow
+
+
+class EventKind(StrEnum):
+    LISTS_IMPORTED = "lists.imported"
+    DEMO_LOADED = "demo.loaded"
+    USER_CREATED = "user.created"
+    USER_PASSWORD_RESET = "user.password_reset"
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_subject", "subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(50), index=True)
+    subject_type: Mapped[str | None] = mapped_column(String(50))
+    subject_id: Mapped[int | None]
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+def record(
+    session: Session,
+    *,
+    kind: EventKind | str,
+    actor: str,
+    subject_type: str | None = None,
+    subject_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> Event:
+    """Add an event to the session's transaction; it is written with the change it describes."""
+    event = Event(
+        at=at or utcnow(),
+        actor=actor,
+        kind=str(kind),
+        subject_type=subject_type,
+        subject_id=subject_id,
+        detail=detail or {},
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,29 @@
+"""The `emergency` command."""
+from __future__ import annotations
+
+import click
+
+from emergency.commands.common import App, command
+from emergency.commands.demo import demo
+from emergency.commands.lists import lists_group
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Heavy-pollution emergency response: reduction lists, warnings, notifications.
+
+    The database is EMERGENCY_DATABASE_URL (or --db), default sqlite:///emergency.db."""
+
+
+@command(main, "init")
+def init(app: App) -> None:
+    """Create the schema, or migrate it to the current revision (safe to run again)."""
+    from emergency.database import upgrade
+
+    before, after = upgrade(app.engine)
+    state = "already up to date" if before == after else f"migrated {before or 'empty'} → {after}"
+    click.echo(f"database {app.engine.url.render_as_string(hide_password=True)}: {state}", err=True)
+
+
+main.add_command(lists_group)
+main.add_command(demo)
