@@ -36,15 +36,15 @@ def validate(sheets: dict[str, Sheet], *, rules: RuleSet, grade_scheme: str, sto
     """The plan for these sheets; plan.errors is empty when it may be written."""
     plan = Plan(issues=issues if issues is not None else [])
     levels = _level_names(rules)
-    _enterprises(plan, sheets["enterprises"], grade_scheme)
-    known = set(plan.enterprises)
+    # A row with a bad cell still names its enterprise: its contacts and measures are not "unknown".
+    known = _enterprises(plan, sheets["enterprises"], grade_scheme)
     referenced = {_code(cells) for _, cells in sheets["contacts"].rows + sheets["measures"].rows}
     stored_lists = stored.lists(c for c in referenced - known if c)
     _contacts(plan, sheets["contacts"], known | set(stored_lists))
     _measures(plan, sheets["measures"], known | set(stored_lists), levels)
     for code in plan.measures.keys() - known:
         plan.lists[code] = stored_lists[code]
-    for code in known:
+    for code in plan.enterprises:
         plan.contacts.setdefault(code, [])
         plan.measures.setdefault(code, [])
     _units(plan, sheets["units"])
@@ -69,7 +69,8 @@ def _level_names(rules: RuleSet) -> dict[str, str]:
     return names
 
 
-def _enterprises(plan: Plan, sheet: Sheet, grade_scheme: str) -> None:
+def _enterprises(plan: Plan, sheet: Sheet, grade_scheme: str) -> set[str]:
+    """Add the valid rows to plan; returns every valid credit code the sheet names."""
     first_row: dict[str, int] = {}
     grades = {g: g for g in GRADES}
     for number, cells in sheet.rows:
@@ -96,6 +97,7 @@ def _enterprises(plan: Plan, sheet: Sheet, grade_scheme: str) -> None:
         if row.ok and code is not None:
             plan.enterprises[code] = EnterpriseIn(number, code, **values)
             plan.lists[code] = ListIn(grade, grade_scheme, bool(guarantee), bases)
+    return set(first_row)
 
 
 def _credit_code(row: Row, cells: dict[str, Any]) -> str | None:
