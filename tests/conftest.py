@@ -1,6 +1,6 @@
 """Fixtures: every database test runs on SQLite and on PostgreSQL.
 
-PostgreSQL comes from EMERGENCY_TEST_POSTGRES_URL (`.ci/postgres start` prints it). Without it the
+PostgreSQL comes from EMERGENCY_TEST_POSTGRES_URL (`scripts/throwaway-postgres start` prints it). Without it the
 PostgreSQL half is skipped on a developer's machine, and fails in CI (CI=true) or when
 EMERGENCY_REQUIRE_POSTGRES=1, so that CI can never pass on SQLite alone."""
 from __future__ import annotations
@@ -25,7 +25,7 @@ def _postgres_admin_url() -> str:
     if url:
         return url
     if os.environ.get("CI") or os.environ.get("EMERGENCY_REQUIRE_POSTGRES"):
-        pytest.fail("PostgreSQL is required here: set EMERGENCY_TEST_POSTGRES_URL (see .ci/postgres)")
+        pytest.fail("PostgreSQL is required here: set EMERGENCY_TEST_POSTGRES_URL (see scripts/throwaway-postgres)")
     pytest.skip("PostgreSQL tests skipped: EMERGENCY_TEST_POSTGRES_URL is not set")
 
 
