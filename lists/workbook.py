@@ -143,11 +143,12 @@ def _read_sheet(spec: SheetSpec, grid: list[list[Any]], issues: list[Issue]) -> 
     sheet = Sheet(spec)
     if positions is None:
         return sheet
+    keys, columns = list(positions), list(positions.values())
     for index, cells in enumerate(grid[1:], start=2):
-        if all(_blank(c) for c in cells):
+        values = [_clean(cells[i]) for i in columns]  # calamine rows are as wide as the sheet
+        if all(v is None for v in values):
             continue
-        sheet.rows.append((index, {key: _clean(cells[i]) if i < len(cells) else None
-                                   for key, i in positions.items()}))
+        sheet.rows.append((index, dict(zip(keys, values))))
     return sheet
 
 
@@ -178,7 +179,6 @@ def _blank(value: Any) -> bool:
 
 
 def _clean(value: Any) -> Any:
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
+    if value.__class__ is str:
+        return value.strip() or None
     return value
