@@ -14,7 +14,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from config import events
-from config.db import bulk_insert, chunked, utcnow
+from config.db import UTCDateTime, bulk_insert, chunked, utcnow
 from config.rulesets import RuleSet
 from lists.models import Area, Contact, Enterprise, ImportRecord, ListVersion, Measure, Unit, UnitDuty
 from lists.plan import ListIn, Plan, content_hash
@@ -82,7 +82,8 @@ def import_workbook(*, session: Session, path: Path, actor: str, rules: RuleSet,
     issues: list = []
     sheets = read_workbook(path, issues)
     progress("read", 1, 1)
-    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    with open(path, "rb") as f:
+        sha256 = hashlib.file_digest(f, "sha256").hexdigest()
     return import_sheets(session=session, sheets=sheets, source=path.name, sha256=sha256, actor=actor,
                          rules=rules, grade_scheme=grade_scheme, dry_run=dry_run, progress=progress, issues=issues)
 
@@ -94,7 +95,6 @@ def import_sheets(*, session: Session, sheets: dict[str, Sheet], source: str, ac
     """The one path into the lists, for workbooks and the demo alike."""
     progress = progress or _no_progress
     if not sheets and issues:  # the file could not be read at all
-        from lists.plan import Plan
         return ImportResult(Plan(issues=issues))
     rows = sum(len(s.rows) for s in sheets.values())
     progress("validate", 0, rows)
@@ -168,6 +168,7 @@ def _versions(session: Session, plan: Plan, ids: dict[str, int], import_id: int,
                                .where(Enterprise.id.in_(chunk)))
         current.update((eid, (version, digest)) for eid, version, digest in rows)
     new_versions, new_codes = [], []
+    stamp = UTCDateTime().process_bind_param(now, session.get_bind().dialect)  # bulk_insert bypasses column types
     for code, lst in plan.lists.items():
         eid = ids[code]
         digest = content_hash(lst, plan.measures.get(code, []))
@@ -176,16 +177,17 @@ def _versions(session: Session, plan: Plan, ids: dict[str, int], import_id: int,
             result.unchanged += 1
             continue
         new_codes.append(code)
-        new_versions.append(dict(enterprise_id=eid, version=version + 1, import_id=import_id, created_at=now,
+        new_versions.append(dict(enterprise_id=eid, version=version + 1, import_id=import_id, created_at=stamp,
                                  grade=lst.grade, grade_scheme=lst.grade_scheme, guarantee=lst.guarantee,
                                  so2_base=lst.bases[0], nox_base=lst.bases[1], pm_base=lst.bases[2],
                                  vocs_base=lst.bases[3], content_hash=digest))
     result.versions_created = len(new_versions)
     if not new_versions:
         return
-    table = ListVersion.__table__
-    version_ids = [vid for (vid,) in session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), new_versions)]
+    bulk_insert(session, ListVersion.__table__, VERSION_COLUMNS, (tuple(v[c] for c in VERSION_COLUMNS) for v in new_versions))
+    by_enterprise = dict(session.execute(select(ListVersion.enterprise_id, ListVersion.id)
+                                         .where(ListVersion.import_id == import_id)).all())
+    version_ids = [by_enterprise[ids[c]] for c in new_codes]
     total = sum(len(plan.measures.get(c, [])) for c in new_codes)
     progress("write", 0, total)
     done = 0
@@ -193,10 +195,16 @@ def _versions(session: Session, plan: Plan, ids: dict[str, int], import_id: int,
         rows = list(_measure_rows(plan, chunk))
         done += bulk_insert(session, Measure.__table__, MEASURE_COLUMNS, rows)
         progress("write", done, total)
-    session.execute(update(Enterprise), [{"id": ids[c], "current_version_id": v}
-                                         for c, v in zip(new_codes, version_ids)])
+    # One set-based statement instead of an UPDATE per enterprise.
+    made_here = select(ListVersion.id).where(ListVersion.import_id == import_id,
+                                             ListVersion.enterprise_id == Enterprise.id).scalar_subquery()
+    session.execute(update(Enterprise).where(Enterprise.id.in_(
+        select(ListVersion.enterprise_id).where(ListVersion.import_id == import_id))).values(current_version_id=made_here),
+        execution_options={"synchronize_session": False})
 
 
+VERSION_COLUMNS = ("enterprise_id", "version", "import_id", "created_at", "grade", "grade_scheme", "guarantee",
+                   "so2_base", "nox_base", "pm_base", "vocs_base", "content_hash")
 MEASURE_COLUMNS = ("list_version_id", "level", "position", "target", "action", "description", "limit_pct",
                    "so2_cut", "nox_cut", "pm_cut", "vocs_cut")
 
