@@ -195,12 +195,10 @@ def _versions(session: Session, plan: Plan, ids: dict[str, int], import_id: int,
         rows = list(_measure_rows(plan, chunk))
         done += bulk_insert(session, Measure.__table__, MEASURE_COLUMNS, rows)
         progress("write", done, total)
-    # One set-based statement instead of an UPDATE per enterprise.
-    made_here = select(ListVersion.id).where(ListVersion.import_id == import_id,
-                                             ListVersion.enterprise_id == Enterprise.id).scalar_subquery()
-    session.execute(update(Enterprise).where(Enterprise.id.in_(
-        select(ListVersion.enterprise_id).where(ListVersion.import_id == import_id))).values(current_version_id=made_here),
-        execution_options={"synchronize_session": False})
+    # One set-based statement (UPDATE … FROM, a join) instead of an UPDATE per enterprise. A
+    # correlated subquery here let SQLite scan this import's versions once per enterprise.
+    session.execute(update(Enterprise).where(ListVersion.import_id == import_id, ListVersion.enterprise_id == Enterprise.id)
+                    .values(current_version_id=ListVersion.id), execution_options={"synchronize_session": False})
 
 
 VERSION_COLUMNS = ("enterprise_id", "version", "import_id", "created_at", "grade", "grade_scheme", "guarantee",
