@@ -36,17 +36,19 @@ class ImportResult:
     contacts_replaced: int = 0
     new_enterprises: int = 0
 
-    def to_json(self) -> dict:
+    def counts(self) -> dict:
         plan = self.plan
         return {
             "enterprises": len(plan.lists), "contacts": plan.contact_count(),
             "measures": plan.measure_count(), "units": len(plan.units),
-            "warnings": [i.to_json() for i in plan.warnings],
-            "errors": [i.to_json() for i in plan.errors],
             "written": self.written, "import_id": self.import_id,
             "new_enterprises": self.new_enterprises, "versions_created": self.versions_created,
             "unchanged": self.unchanged, "contacts_replaced": self.contacts_replaced,
         }
+
+    def to_json(self) -> dict:
+        return {**self.counts(), "warnings": [i.to_json() for i in self.plan.warnings],
+                "errors": [i.to_json() for i in self.plan.errors]}
 
 
 class DbStored:
@@ -125,8 +127,7 @@ def _write(session: Session, result: ImportResult, *, source: str, sha256: str |
     result.written, result.import_id = True, record.id
     events.record(session, kind=events.EventKind.LISTS_IMPORTED, actor=actor, subject_type="import",
                   subject_id=record.id, at=now, detail={"source": source, "sha256": sha256,
-                  **{k: v for k, v in result.to_json().items() if k not in ("warnings", "errors")},
-                  "warnings": len(plan.warnings)})
+                                                        **result.counts(), "warnings": len(plan.warnings)})
 
 
 def _enterprises(session: Session, plan: Plan, areas: AreaIndex, result: ImportResult) -> dict[str, int]:
