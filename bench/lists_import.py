@@ -129,7 +129,7 @@ def main() -> None:
         results.append(run_step(f"import-{kind}", path, url))
         results.append(run_step(f"reimport-{kind} (unchanged)", path, url))
     floor = results[0]["seconds"]
-    print(f"\n| step | seconds | rows/s | × floor | peak RSS MB |\n|---|---:|---:|---:|---:|")
+    print("\n| step | seconds | rows/s | × floor | peak RSS MB |\n|---|---:|---:|---:|---:|")
     for r in results:
         print(f"| {r['step']} | {r['seconds']} | {r['rows_per_second']:,} | {r['seconds'] / floor:.2f} | {r['peak_rss_mb']} |")
 

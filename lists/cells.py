@@ -101,6 +101,11 @@ class Row:
                    f"bad mobile number '{text}': use 11 digits starting with 1 (optional +86) or E.164")
         return None
 
+    def reachable(self) -> None:
+        """A contact needs a mobile number or an email address (a bad one is reported by its reader)."""
+        if self.cells.get("mobile") is None and self.cells.get("email") is None:
+            self.error("mobile", "手机和邮箱至少填写一项", "give a mobile number or an email address (or both)")
+
     def email(self, key: str) -> str | None:
         text = self.text(key, required=False)
         if text is None:

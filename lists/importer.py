@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from config import events
 from config.db import UTCDateTime, bulk_insert, chunked, utcnow
 from config.rulesets import RuleSet
-from lists.models import Area, Contact, Enterprise, ImportRecord, ListVersion, Measure, Unit, UnitDuty
+from lists.models import Contact, Enterprise, ImportRecord, ListVersion, Measure, Unit, UnitDuty
 from lists.plan import ListIn, Plan, content_hash
 from lists.units import AreaIndex
 from lists.validate import validate

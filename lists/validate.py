@@ -75,10 +75,9 @@ def _enterprises(plan: Plan, sheet: Sheet, grade_scheme: str) -> set[str]:
     grades = {g: g for g in GRADES}
     for number, cells in sheet.rows:
         row = Row(ENTERPRISES, number, cells, plan.issues)
-        code = _credit_code(row, cells)
-        if code == EXAMPLE_CODE:
-            row.warning("credit_code", "模板示例行已跳过", "the template's example row was skipped")
+        if _skip_example(row, "credit_code", EXAMPLE_CODE):
             continue
+        code = _credit_code(row)
         if code is not None and code in first_row:
             row.error("credit_code", f"统一社会信用代码重复（与第{first_row[code]}行相同）",
                       f"duplicate credit code (same as row {first_row[code]})")
@@ -100,13 +99,11 @@ def _enterprises(plan: Plan, sheet: Sheet, grade_scheme: str) -> set[str]:
     return set(first_row)
 
 
-def _credit_code(row: Row, cells: dict[str, Any]) -> str | None:
+def _credit_code(row: Row) -> str | None:
     code = row.text("credit_code")
     if code is None:
         return None
     code = code.upper()
-    if code == EXAMPLE_CODE:
-        return code
     problem = creditcode.problem(code)
     if problem:
         row.error("credit_code", f"统一社会信用代码“{code}”无效：{problem[0]}",
@@ -115,10 +112,12 @@ def _credit_code(row: Row, cells: dict[str, Any]) -> str | None:
     return code
 
 
-def _skip_example(row: Row, cells: dict[str, Any]) -> bool:
-    if _code(cells) != EXAMPLE_CODE:
+def _skip_example(row: Row, key: str, example: str) -> bool:
+    """True, with a warning, when the row is the template's example row."""
+    value = row.cells.get(key)
+    if value is None or str(value).strip().upper() != example:
         return False
-    row.warning("credit_code", "模板示例行已跳过", "the template's example row was skipped")
+    row.warning(key, "模板示例行已跳过", "the template's example row was skipped")
     return True
 
 
@@ -137,13 +136,12 @@ def _known_code(row: Row, known: set[str], what: tuple[str, str]) -> str | None:
 def _contacts(plan: Plan, sheet: Sheet, known: set[str]) -> None:
     for number, cells in sheet.rows:
         row = Row(CONTACTS, number, cells, plan.issues)
-        if _skip_example(row, cells):
+        if _skip_example(row, "credit_code", EXAMPLE_CODE):
             continue
         code = _known_code(row, known, ("联系人", "contact"))
         name, role = row.text("name"), row.choice("role", ROLES)
         mobile, email = row.mobile("mobile"), row.email("email")
-        if cells.get("mobile") is None and cells.get("email") is None:
-            row.error("mobile", "手机和邮箱至少填写一项", "give a mobile number or an email address (or both)")
+        row.reachable()
         order = row.number("order", required=False, low=1, high=10_000)
         if order is not None and not order.is_integer():
             row.error("order", f"顺序应为正整数（{order:g}）", f"order must be a whole number (got {order:g})")
@@ -158,7 +156,7 @@ def _contacts(plan: Plan, sheet: Sheet, known: set[str]) -> None:
 def _measures(plan: Plan, sheet: Sheet, known: set[str], levels: dict[str, str]) -> None:
     for number, cells in sheet.rows:
         row = Row(MEASURES, number, cells, plan.issues)
-        if _skip_example(row, cells):
+        if _skip_example(row, "credit_code", EXAMPLE_CODE):
             continue
         code = _known_code(row, known, ("措施", "measure"))
         level = _level(row, levels)
@@ -189,18 +187,16 @@ def _units(plan: Plan, sheet: Sheet) -> None:
     first_row: dict[str, int] = {}
     for number, cells in sheet.rows:
         row = Row(UNITS, number, cells, plan.issues)
-        name = row.text("name")
-        if name == EXAMPLE_UNIT:
-            row.warning("name", "模板示例行已跳过", "the template's example row was skipped")
+        if _skip_example(row, "name", EXAMPLE_UNIT):
             continue
+        name = row.text("name")
         if name is not None and name in first_row:
             row.error("name", f"单位名称重复（与第{first_row[name]}行相同）", f"duplicate unit name (same as row {first_row[name]})")
         elif name is not None:
             first_row[name] = number
         values = dict(kind=row.choice("kind", UNIT_KINDS), district=row.text("district"),
                       contact=row.text("contact"), mobile=row.mobile("mobile"), email=row.email("email"))
-        if cells.get("mobile") is None and cells.get("email") is None:
-            row.error("mobile", "手机和邮箱至少填写一项", "give a mobile number or an email address (or both)")
+        row.reachable()
         if row.ok and name is not None:
             plan.units[name] = UnitIn(number, name, **values)
 
@@ -209,10 +205,9 @@ def _duties(plan: Plan, sheet: Sheet, known_units: set[str], levels: dict[str, s
     plan.duties = {}
     for number, cells in sheet.rows:
         row = Row(DUTIES, number, cells, plan.issues)
-        unit = row.text("unit")
-        if unit == EXAMPLE_UNIT:
-            row.warning("unit", "模板示例行已跳过", "the template's example row was skipped")
+        if _skip_example(row, "unit", EXAMPLE_UNIT):
             continue
+        unit = row.text("unit")
         if unit is not None and unit not in known_units:
             row.error("unit", f"单位“{unit}”不在单位表中，也未在系统中登记",
                       f"unit '{unit}' is neither in the 单位 sheet nor stored")

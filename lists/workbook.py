@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lists.issues import Issue, Severity
+from lists.issues import Issue
 
 
 @dataclass(frozen=True)

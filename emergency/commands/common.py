@@ -57,8 +57,10 @@ class App:
             raise Rejected("the database schema is missing or out of date: run `emergency init` first")
 
 
-def command(group: click.Group, name: str | None = None, json_output: bool = False, **kwargs) -> Callable:
-    """A subcommand with --db (and --json), an App in its first argument, and no tracebacks."""
+def command(group: click.Group | None, name: str | None = None, json_output: bool = False, **kwargs) -> Callable:
+    """A (sub)command with --db (and --json), an App in its first argument, and no tracebacks.
+
+    With group None it is a standalone command, for the caller to add to a group."""
 
     def decorate(func: Callable) -> Callable:
         @functools.wraps(func)
@@ -72,7 +74,7 @@ def command(group: click.Group, name: str | None = None, json_output: bool = Fal
                                help="Database URL (default: EMERGENCY_DATABASE_URL, else sqlite:///emergency.db).")(wrapper)
         if json_output:
             wrapped = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")(wrapped)
-        return group.command(name, **kwargs)(wrapped)
+        return (group.command if group else click.command)(name, **kwargs)(wrapped)
 
     return decorate
 

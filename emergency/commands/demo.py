@@ -16,12 +16,7 @@ STAFF = (("duty", "值班员（演示）", Role.DUTY_OFFICER), ("commander", "�
          ("office", "指挥部办公室（演示）", Role.OFFICE))
 
 
-@click.group(name="_demo_holder")
-def _holder() -> None:
-    pass
-
-
-@command(_holder, "demo", json_output=True)
+@command(None, "demo", json_output=True)
 @click.option("--enterprises", "count", type=click.IntRange(1, 1_000_000), default=200, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same data.")
 def demo(app: App, count: int, seed: int, as_json: bool) -> None:
