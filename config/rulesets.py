@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from functools import lru_cache
+from typing import Literal
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
@@ -16,23 +17,39 @@ from config.settings import CONFIG_DIR, ConfigError
 RULES_DIR = CONFIG_DIR / "rules"
 
 
-class Condition(BaseModel):
-    count: int = Field(1, ge=1)
+class Threshold(BaseModel):
     above: int | None = None
     from_: int | None = Field(None, alias="from")
-
-
-class Trigger(BaseModel):
-    days: int = Field(ge=1)
-    above: int | None = None
-    from_: int | None = Field(None, alias="from")
-    within: list[Condition] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _one_threshold(self) -> "Trigger":
+    def _one_threshold(self) -> "Threshold":
         if (self.above is None) == (self.from_ is None):
             raise ValueError("a trigger needs exactly one of 'above' or 'from'")
         return self
+
+    def holds(self, aqi: int) -> bool:
+        return aqi > self.above if self.above is not None else aqi >= self.from_
+
+    @property
+    def text(self) -> str:
+        return f"AQI > {self.above}" if self.above is not None else f"AQI ≥ {self.from_}"
+
+
+class Condition(Threshold):
+    count: int = Field(1, ge=1)
+
+
+class Trigger(Threshold):
+    """Holds on a run of at least `days` consecutive days over the threshold, within which at
+    least `count` days meet each `within` condition (all of them: "and")."""
+
+    days: int = Field(ge=1)
+    within: list[Condition] = Field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        text = f"{super().text} for {self.days} consecutive days" if self.days > 1 else f"{super().text} on 1 day"
+        return text + "".join(f" and {c.text} on at least {c.count} of them" for c in self.within)
 
 
 class Level(BaseModel):
@@ -40,13 +57,17 @@ class Level(BaseModel):
     zh: str
     numeral: str = ""
     required: float = Field(ge=0, le=1)
-    triggers: list[Trigger] = Field(default_factory=list)
+    triggers: list[Trigger] = Field(default_factory=list)  # alternatives: any one ("or") suffices
+    cap_severity: Literal["Extreme", "Severe", "Moderate", "Minor", "Unknown"] = "Moderate"  # OASIS CAP 1.2 <severity> of a notice at this level
 
 
 class RuleSet(BaseModel):
     name: str
     title: str = ""
     trade_so2_nox: bool = False
+    # Days whose primary pollutants are all among these bring health advice only, not a warning
+    # (ozone and dust episodes); days without a known primary pollutant always count.
+    advisory_only: list[str] = Field(default_factory=lambda: ["o3_8h", "pm10"])
     levels: list[Level] = Field(min_length=1)
 
     def level(self, text: str) -> Level:
