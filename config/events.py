@@ -19,6 +19,15 @@ class EventKind(StrEnum):
     DEMO_LOADED = "demo.loaded"
     USER_CREATED = "user.created"
     USER_PASSWORD_RESET = "user.password_reset"
+    FORECAST_IMPORTED = "forecast.imported"
+    WARNING_DRAFTED = "warning.drafted"
+    WARNING_CHANGE_REQUESTED = "warning.change_requested"
+    WARNING_LIFT_REQUESTED = "warning.lift_requested"
+    WARNING_APPROVED = "warning.approved"
+    WARNING_REQUEST_WITHDRAWN = "warning.request_withdrawn"
+    WARNING_STARTED = "warning.started"
+    WARNING_EXPIRED = "warning.expired"
+    WARNING_LIFTED = "warning.lifted"
 
 
 class Event(Base):

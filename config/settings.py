@@ -31,10 +31,18 @@ class AreaConfig(BaseModel):
         return value
 
 
+class CapConfig(BaseModel):
+    """How the warning notices read as OASIS CAP 1.2 messages."""
+
+    sender: str = Field("command-center@example.org", pattern=r"^[^\s,<&]+$")
+    sender_name: str = "空气重污染应急指挥部"
+
+
 class AppConfig(BaseModel):
     rules: str = "national-2024"
     grade_scheme: str = "2026"
     areas: dict[str, AreaConfig] = Field(default_factory=dict)
+    cap: CapConfig = Field(default_factory=CapConfig)
 
 
 class Settings(BaseSettings):

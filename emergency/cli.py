@@ -5,7 +5,9 @@ import click
 
 from emergency.commands.common import App, command
 from emergency.commands.demo import demo
+from emergency.commands.forecast import forecast_group
 from emergency.commands.lists import lists_group
+from emergency.commands.warning import warning_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,3 +29,5 @@ def init(app: App) -> None:
 
 main.add_command(lists_group)
 main.add_command(demo)
+main.add_command(forecast_group)
+main.add_command(warning_group)

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from config import rulesets
@@ -67,7 +67,7 @@ def command(group: click.Group | None, name: str | None = None, json_output: boo
         def wrapper(db: str | None, **params: Any) -> None:
             try:
                 func(App(db), **params)
-            except (OperationalError, ProgrammingError) as exc:
+            except DBAPIError as exc:
                 raise Rejected(f"database error: {_first_line(exc)}") from exc
 
         wrapped = click.option("--db", metavar="URL", envvar=None, default=None,

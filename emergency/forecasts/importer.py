@@ -1,0 +1,175 @@
+"""Reading a forecast CSV (../shared/spec/forecast.md): all rows valid, or nothing stored."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.db import utcnow
+from config.events import EventKind, record
+from emergency.forecasts import aqi
+from emergency.forecasts.models import Forecast, ForecastImport
+from lists.issues import Issue
+from lists.models import Area
+
+COLUMNS = ("area", "date", "aqi", *aqi.POLLUTANTS, "issued_at")
+REQUIRED = ("area", "date")
+
+
+@dataclass
+class ForecastResult:
+    rows: list[Forecast] = field(default_factory=list)
+    errors: list[Issue] = field(default_factory=list)
+    import_id: int | None = None
+
+    def to_json(self) -> dict:
+        return {"rows": len(self.rows), "areas": len({r.area_id for r in self.rows}), "import_id": self.import_id,
+                "errors": [e.to_json() for e in self.errors]}
+
+
+class RowReader:
+    """Reads one CSV row, collecting an error per bad cell."""
+
+    def __init__(self, sheet: str, number: int, row: dict[str, str], errors: list[Issue]):
+        self.sheet, self.line, self.row, self.errors = sheet, number, row, errors
+
+    def fail(self, column: str, zh: str, en: str) -> None:
+        self.errors.append(Issue.error(self.sheet, self.line, column, zh, en))
+
+    def text(self, column: str) -> str:
+        return (self.row.get(column) or "").strip()
+
+    def number(self, column: str, *, top: float | None = None, integer: bool = False) -> float | None:
+        raw = self.text(column)
+        if not raw:
+            return None
+        try:
+            value = int(raw) if integer else float(raw)
+        except ValueError:
+            self.fail(column, f"不是{'整数' if integer else '数字'}：{raw}", f"not {'an integer' if integer else 'a number'}: {raw!r}")
+            return None
+        if value < 0 or value != value:
+            self.fail(column, f"不能为负数：{raw}", f"must not be negative: {raw}")
+            return None
+        if top is not None and value > top:
+            self.fail(column, f"不能大于{top:g}：{raw}", f"must be at most {top:g}: {raw}")
+            return None
+        return value
+
+    def day(self) -> date | None:
+        raw = self.text("date")
+        try:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+                return date.fromisoformat(raw)
+        except ValueError:
+            pass
+        self.fail("date", f"日期应为 YYYY-MM-DD：{raw or '（空）'}", f"date must be YYYY-MM-DD: {raw!r}")
+        return None
+
+    def issued(self, zone: ZoneInfo, default: datetime) -> datetime | None:
+        raw = self.text("issued_at")
+        if not raw:
+            return default
+        try:
+            value = datetime.fromisoformat(raw)
+        except ValueError:
+            self.fail("issued_at", f"时间应为 ISO 8601：{raw}", f"issued_at must be ISO 8601: {raw!r}")
+            return None
+        return value if value.tzinfo else value.replace(tzinfo=zone)
+
+
+def areas_by_name(session: Session) -> dict[str, int]:
+    """Area names to ids; where a town's name repeats across districts, the district of that name wins."""
+    found: dict[str, int] = {}
+    for area_id, name, kind in session.execute(select(Area.id, Area.name, Area.kind).order_by(Area.kind != "district")):
+        found.setdefault(name, area_id)
+    return found
+
+
+def parse(text: str, *, source: str, areas: dict[str, int], zone: ZoneInfo, now: datetime) -> ForecastResult:
+    """Forecast rows (not yet added to a session) and every error found, by CSV row number."""
+    result = ForecastResult()
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in reader.fieldnames or []]
+    reader.fieldnames = header
+    missing = [c for c in REQUIRED if c not in header]
+    if missing or not any(c in header for c in ("aqi", *aqi.POLLUTANTS)):
+        need = missing or ["aqi 或污染物浓度列 / aqi or a pollutant column"]
+        result.errors.append(Issue.error(source, 1, "", f"缺少列：{', '.join(need)}", f"missing columns: {', '.join(need)}"))
+        return result
+    unknown = [h for h in header if h and h not in COLUMNS]
+    if unknown:
+        result.errors.append(Issue.error(source, 1, "", f"未知的列：{', '.join(unknown)}（可用：{', '.join(COLUMNS)}）",
+                                         f"unknown columns: {', '.join(unknown)} (known: {', '.join(COLUMNS)})"))
+        return result
+    seen: dict[tuple[int, date], int] = {}
+    for number, row in enumerate(reader, start=2):
+        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+            continue
+        reader_ = RowReader(source, number, row, result.errors)
+        forecast = parse_row(reader_, areas, zone, now)
+        if forecast is None:
+            continue
+        if (forecast.area_id, forecast.date) in seen:
+            reader_.fail("date", f"同一区域同一天重复（第{seen[forecast.area_id, forecast.date]}行已有）",
+                         f"the same area and day already on row {seen[forecast.area_id, forecast.date]}")
+            continue
+        seen[forecast.area_id, forecast.date] = number
+        result.rows.append(forecast)
+    if not result.rows and not result.errors:
+        result.errors.append(Issue.error(source, 0, "", "文件没有数据行", "the file has no data rows"))
+    return result
+
+
+def parse_row(row: RowReader, areas: dict[str, int], zone: ZoneInfo, now: datetime) -> Forecast | None:
+    before = len(row.errors)
+    name = row.text("area")
+    area_id = areas.get(name)
+    if area_id is None:
+        row.fail("area", f"未知区域：{name or '（空）'}（请先导入清单）", f"unknown area: {name!r} (import the lists first)")
+    day, issued = row.day(), row.issued(zone, now)
+    given = row.number("aqi", top=500, integer=True)
+    values = {p: row.number(p) for p in aqi.POLLUTANTS}
+    if len(row.errors) > before:
+        return None
+    if given is None and all(v is None for v in values.values()):
+        row.fail("aqi", "aqi 和污染物浓度至少填一项", "give aqi or at least one pollutant concentration")
+        return None
+    try:
+        computed = aqi.compute(values) if any(v is not None for v in values.values()) else None
+    except ValueError as exc:
+        row.fail("o3_8h", str(exc), str(exc))
+        return None
+    return Forecast(area_id=area_id, date=day, issued_at=issued, aqi=int(given) if given is not None else computed.aqi,
+                    aqi_given=given is not None, primary=",".join(computed.primary) if computed else "", **values)
+
+
+def import_forecast(*, session: Session, path: Path, actor: str, zone: ZoneInfo, now: datetime | None = None,
+                    dry_run: bool = False) -> ForecastResult:
+    """Validate the CSV and store its rows in the session's transaction, or store nothing and
+    return the errors. Raises OSError or UnicodeDecodeError for an unreadable file."""
+    now = now or utcnow()
+    data = path.read_bytes()
+    result = parse(data.decode("utf-8-sig"), source=path.name, areas=areas_by_name(session), zone=zone, now=now)
+    if result.errors or dry_run:
+        return result
+    batch = ForecastImport(at=now, actor=actor, source=str(path)[:300], sha256=hashlib.sha256(data).hexdigest(),
+                           rows=len(result.rows))
+    session.add(batch)
+    session.flush()
+    for row in result.rows:
+        row.import_id = batch.id
+    session.add_all(result.rows)
+    session.flush()
+    result.import_id = batch.id
+    record(session, kind=EventKind.FORECAST_IMPORTED, actor=actor, subject_type="forecast_import", subject_id=batch.id,
+           detail={"source": path.name, "rows": len(result.rows), "areas": len({r.area_id for r in result.rows})}, at=now)
+    return result

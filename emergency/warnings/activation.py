@@ -1,0 +1,98 @@
+"""Activation, set-based: each statement covers every enterprise of the area at once
+(INSERT … SELECT), whatever their number; nothing here loops over enterprises."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, and_, case, cast, exists, func, insert, literal, null, or_, select, true
+from sqlalchemy.orm import Session, aliased
+
+from emergency.warnings.models import ActivatedDuty, ActivatedEnterprise, Activation, Kind, Recipient, Request, Warning
+from lists.models import SELF_CHOSEN_GRADES, Area, Contact, Enterprise, ListVersion, Measure, Unit, UnitDuty
+
+MEASURE_FIELDS = ("position", "target", "action", "description", "limit_pct", "so2_cut", "nox_cut", "pm_cut", "vocs_cut")
+
+
+def area_ids(session: Session, area_id: int) -> list[int]:
+    """The area, the district above it and the towns below it: the units concerned by a warning there."""
+    parent = session.scalar(select(Area.parent_id).where(Area.id == area_id))
+    children = session.scalars(select(Area.id).where(Area.parent_id == area_id)).all()
+    return [area_id, *([parent] if parent else []), *children]
+
+
+def activate(*, session: Session, warning: Warning, request: Request, previous: Activation | None,
+             now: datetime) -> Activation:
+    """Write the activation of an approved request: enterprises (pinned versions, self-chosen,
+    changed), unit duties and recipients. Returns it with its counts."""
+    activation = Activation(warning_id=warning.id, request_id=request.id, kind=request.kind, level=request.level,
+                            starts_at=request.start_at, ends_at=request.lift_at or request.end_at, created_at=now)
+    session.add(activation)
+    session.flush()
+    if previous is None:
+        _enterprises_from_lists(session, activation, warning.area_id)
+    else:
+        everyone = request.kind == Kind.LIFT or request.end_at != previous.ends_at
+        _enterprises_from_previous(session, activation, previous, everyone)
+    _duties(session, activation, warning.area_id)
+    _recipients(session, activation, warning.area_id)
+    _count(session, activation)
+    return activation
+
+
+def _enterprises_from_lists(session: Session, activation: Activation, area_id: int) -> None:
+    self_chosen = or_(func.coalesce(ListVersion.grade, "").in_(sorted(SELF_CHOSEN_GRADES)), ListVersion.guarantee == true())
+    rows = (select(literal(activation.id), Enterprise.id, Enterprise.current_version_id, self_chosen, true())
+            .join(ListVersion, ListVersion.id == Enterprise.current_version_id)
+            .where(or_(Enterprise.district_id == area_id, Enterprise.town_id == area_id)))
+    session.execute(insert(ActivatedEnterprise).from_select(
+        ["activation_id", "enterprise_id", "list_version_id", "self_chosen", "changed"], rows))
+
+
+def _enterprises_from_previous(session: Session, activation: Activation, previous: Activation, everyone: bool) -> None:
+    """The same enterprises on the same pinned versions; changed where the measures at the new
+    level differ from those at the old one (or for everyone: a new end time, a lift)."""
+    before = aliased(ActivatedEnterprise)
+    changed = true() if everyone else or_(
+        _differs(before.list_version_id, previous.level, activation.level),
+        _differs(before.list_version_id, activation.level, previous.level))
+    rows = select(literal(activation.id), before.enterprise_id, before.list_version_id, before.self_chosen, changed
+                  ).where(before.activation_id == previous.id)
+    session.execute(insert(ActivatedEnterprise).from_select(
+        ["activation_id", "enterprise_id", "list_version_id", "self_chosen", "changed"], rows))
+
+
+def _differs(version_id, level: str, other: str):
+    """A measure of the version at `level` with no identical measure at `other`."""
+    mine, theirs = aliased(Measure), aliased(Measure)
+    same = and_(theirs.list_version_id == mine.list_version_id, theirs.level == other,
+                *(getattr(theirs, f).is_not_distinct_from(getattr(mine, f)) for f in MEASURE_FIELDS))
+    return exists().where(mine.list_version_id == version_id, mine.level == level, ~exists().where(same))
+
+
+def _duties(session: Session, activation: Activation, area_id: int) -> None:
+    rows = (select(literal(activation.id), UnitDuty.unit_id, UnitDuty.position, UnitDuty.duty)
+            .join(Unit, Unit.id == UnitDuty.unit_id)
+            .where(Unit.area_id.in_(area_ids(session, area_id)), UnitDuty.level == activation.level))
+    session.execute(insert(ActivatedDuty).from_select(["activation_id", "unit_id", "position", "duty"], rows))
+
+
+def _recipients(session: Session, activation: Activation, area_id: int) -> None:
+    """Enterprise contacts in their order (those whose obligations changed), then every unit."""
+    columns = ["activation_id", "enterprise_id", "unit_id", "position", "name", "role", "mobile", "email"]
+    contacts = (select(literal(activation.id), Contact.enterprise_id, cast(null(), Integer), Contact.position, Contact.name,
+                       Contact.role, Contact.mobile, Contact.email)
+                .join(ActivatedEnterprise, ActivatedEnterprise.enterprise_id == Contact.enterprise_id)
+                .where(ActivatedEnterprise.activation_id == activation.id, ActivatedEnterprise.changed == true()))
+    session.execute(insert(Recipient).from_select(columns, contacts))
+    units = (select(literal(activation.id), cast(null(), Integer), Unit.id, literal(1), Unit.contact_name, Unit.kind,
+                    Unit.mobile, Unit.email)
+             .where(Unit.area_id.in_(area_ids(session, area_id))))
+    session.execute(insert(Recipient).from_select(columns, units))
+
+
+def _count(session: Session, activation: Activation) -> None:
+    total, changed = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((ActivatedEnterprise.changed == true(), 1), else_=0)), 0))
+        .where(ActivatedEnterprise.activation_id == activation.id)).one()
+    recipients = session.scalar(select(func.count()).select_from(Recipient).where(Recipient.activation_id == activation.id))
+    activation.enterprises, activation.changed, activation.recipients = total, int(changed), recipients
