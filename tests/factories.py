@@ -85,3 +85,24 @@ def run_import(session: Session, path: Path, *, rules: str = "national-2024", dr
 def table_counts(session: Session) -> dict[str, int]:
     tables = (Area, Unit, UnitDuty, Enterprise, ListVersion, Measure, Contact, ImportRecord, Event)
     return {t.__tablename__: session.scalar(select(func.count()).select_from(t)) for t in tables}
+
+
+def records_for_warnings() -> dict[str, list[dict[str, Any]]]:
+    """Five enterprises in 大兴区 for activation tests.
+
+    1 grade A (self-chosen), 2 grade B, 3 guarantee (grade C), 4 grade D in 西红门镇, 5 grade C whose
+    orange and red measures are identical (so an orange→red change leaves it unchanged).
+    Every list meets 10/20/30 %. Contacts: two for enterprise 1, one for the others."""
+    grades = {1: ("A", "否"), 2: ("B", "否"), 3: ("C", "是"), 4: ("D", "否"), 5: ("C", "否")}
+    enterprises = [make_enterprise(n, grade=g, guarantee=guarantee, town="西红门镇" if n == 4 else "黄村镇")
+                   for n, (g, guarantee) in grades.items()]
+    measures = [make_measure(n, level, share) for n in range(1, 5) for level, share in zip(LEVELS, (0.1, 0.2, 0.3))]
+    measures += [make_measure(5, "黄色", 0.1)]
+    measures += [make_measure(5, level, 0.3, description="停产", action="停产", limit_pct=None) for level in ("橙色", "红色")]
+    contacts = [make_contact(n) for n in range(1, 6)] + [make_contact(1, name="第二联系人", mobile="13800009999", order=2)]
+    contacts[0]["order"] = 1
+    records = make_records(0)
+    records.update(enterprises=enterprises, measures=measures, contacts=contacts)
+    records["units"].append({"name": "西红门镇人民政府", "kind": "街道乡镇", "district": "大兴区", "contact": "钱七",
+                             "mobile": "13900000003", "email": None})
+    return records

@@ -50,6 +50,7 @@ def draft(*, session: Session, rules: RuleSet, config: AppConfig, area: str, lev
     request.evidence = evidence(session, rules, place)
     session.flush()
     log(session, EventKind.WARNING_DRAFTED, actor, warning, request, now, before=None, after=Status.DRAFT)
+    session.flush()
     return request
 
 
@@ -70,6 +71,7 @@ def request_change(*, session: Session, rules: RuleSet, config: AppConfig, warni
     session.flush()
     log(session, EventKind.WARNING_CHANGE_REQUESTED, actor, warning, request, now, before=warning.status,
         after=warning.status, from_level=warning.level, from_end=warning.end_at.isoformat())
+    session.flush()
     return request
 
 
@@ -86,6 +88,7 @@ def request_lift(*, session: Session, warning_id: int, at: datetime, reason: str
     session.flush()
     log(session, EventKind.WARNING_LIFT_REQUESTED, actor, warning, request, now, before=warning.status,
         after=warning.status, lift_at=request.lift_at.isoformat())
+    session.flush()
     return request
 
 
@@ -120,6 +123,7 @@ def approve(*, session: Session, rules: RuleSet, config: AppConfig, warning_id: 
     log(session, EventKind.WARNING_APPROVED, actor, warning, request, now, before=before, after=warning.status,
         activation=activation.id, enterprises=activation.enterprises, changed=activation.changed,
         recipients=activation.recipients, override_reason=request.override_reason)
+    session.flush()
     return activation
 
 
@@ -136,6 +140,7 @@ def withdraw(*, session: Session, warning_id: int, reason: str, actor: str, now:
         warning.status = Status.WITHDRAWN
     log(session, EventKind.WARNING_REQUEST_WITHDRAWN, actor, warning, request, now, before=before,
         after=warning.status, withdraw_reason=reason)
+    session.flush()
     return request
 
 
