@@ -100,15 +100,15 @@ def parse(text: str, *, source: str, areas: dict[str, int], zone: ZoneInfo, now:
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in reader.fieldnames or []]
     reader.fieldnames = header
-    missing = [c for c in REQUIRED if c not in header]
-    if missing or not any(c in header for c in ("aqi", *aqi.POLLUTANTS)):
-        need = missing or ["aqi 或污染物浓度列 / aqi or a pollutant column"]
-        result.errors.append(Issue.error(source, 1, "", f"缺少列：{', '.join(need)}", f"missing columns: {', '.join(need)}"))
-        return result
     unknown = [h for h in header if h and h not in COLUMNS]
     if unknown:
         result.errors.append(Issue.error(source, 1, "", f"未知的列：{', '.join(unknown)}（可用：{', '.join(COLUMNS)}）",
                                          f"unknown columns: {', '.join(unknown)} (known: {', '.join(COLUMNS)})"))
+        return result
+    missing = [c for c in REQUIRED if c not in header]
+    if missing or not any(c in header for c in ("aqi", *aqi.POLLUTANTS)):
+        need = missing or ["aqi 或污染物浓度列 / aqi or a pollutant column"]
+        result.errors.append(Issue.error(source, 1, "", f"缺少列：{', '.join(need)}", f"missing columns: {', '.join(need)}"))
         return result
     seen: dict[tuple[int, date], int] = {}
     for number, row in enumerate(reader, start=2):
