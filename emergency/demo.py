@@ -4,6 +4,8 @@ The same seed gives the same data. Phone numbers start with 100, a prefix no Chi
 network assigns, so that demo notices can never reach a real person; emails use example.com."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import random
 from typing import Any
 
@@ -129,3 +131,10 @@ def _person(rng: random.Random) -> str:
 
 def _mobile(rng: random.Random) -> str:
     return f"100{rng.randrange(10**8):08d}"
+
+
+def forecast_csv(today: date) -> str:
+    """A forecast for 大兴区 issued today: four days of a PM2.5 episode that calls for red."""
+    rows = [(1, 165, 210), (2, 262, 330), (3, 231, 290), (4, 118, 160)]  # day, PM2.5, PM10 (µg/m³)
+    return "area,date,pm25,pm10,no2\n" + "".join(f"大兴区,{today + timedelta(days=d)},{pm25},{pm10},85\n"
+                                                  for d, pm25, pm10 in rows)

@@ -111,3 +111,14 @@ def test_cap_output_that_breaks_the_schema_is_caught():
     broken = ('<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>x</identifier><sender>s</sender>'
               '<sent>2026-12-01T00:00:00+08:00</sent><status>Actual</status><msgType>Alert</msgType></alert>')
     assert not SCHEMA.is_valid(broken)
+
+
+def test_the_demo_brings_a_forecast_that_calls_for_red_and_a_warning_can_follow(db_url):
+    assert run("init", "--db", db_url).exit_code == 0
+    assert run("demo", "--enterprises", "30", "--db", db_url).exit_code == 0
+    assessed = json.loads(run("forecast", "assess", "--area", "大兴区", "--json", "--db", db_url).stdout)
+    assert assessed[0]["level"] == "red" and assessed[0]["days"][0]["date"] == day(1)[:10]
+    assert cli(db_url, "draft", "--level", "red", "--area", "大兴区", "--start", day(1), "--end", day(4),
+               "--reason", "会商", "--by", "duty").exit_code == 0
+    assert cli(db_url, "approve", "1", "--by", "commander").exit_code == 0
+    assert show(db_url)["enterprises"] == 30

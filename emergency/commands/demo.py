@@ -8,6 +8,8 @@ from emergency import demo as demo_data
 from emergency.commands.common import App, Rejected, command, emit_json
 from emergency.models import Role
 from emergency.staff import set_user
+from config.db import utcnow
+from emergency.forecasts.importer import import_text
 from lists import service
 from lists.importer import import_sheets
 from lists.workbook import sheets_from_records
@@ -30,6 +32,8 @@ def demo(app: App, count: int, seed: int, as_json: bool) -> None:
         if result.plan.errors:  # the generator and the rules disagree: a bug, not bad input
             raise Rejected("the demo data failed validation: " + "; ".join(map(str, result.plan.errors[:5])))
         passwords = {u: set_user(session=session, username=u, display_name=n, role=r, actor="demo") for u, n, r in STAFF}
+        import_text(session=session, text=demo_data.forecast_csv(utcnow().astimezone(app.settings.tz).date()),
+                    source="demo forecast", actor="demo", zone=app.settings.tz)
         events.record(session, kind=events.EventKind.DEMO_LOADED, actor="demo",
                       detail={"enterprises": count, "seed": seed, "import_id": result.import_id})
         checks = {level: service.adequacy(session=session, rules=app.rules, config=app.config, level=level)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import getpass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -74,7 +74,8 @@ def assess(app: App, area: str | None, rules_name: str | None, as_json: bool) ->
         click.echo("没有预报 / no forecast stored", err=True)
     for r in results:
         level = rules.level(r["level"]).zh if r["level"] else "无预警 none"
-        click.echo(f"{r['area']}: {level}  (forecast issued {r['issued_at']})")
+        issued = datetime.fromisoformat(r["issued_at"]).astimezone(app.settings.tz)
+        click.echo(f"{r['area']}: {level}  (forecast issued {issued:%Y-%m-%d %H:%M %Z})")
         for d in r["days"]:
             mark = "*" if d["date"] in r["trigger_days"] else " "
             click.echo(f"  {mark} {d['date']}  AQI {d['aqi']:>3}  {','.join(d['primary'])}")

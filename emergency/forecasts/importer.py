@@ -89,7 +89,7 @@ class RowReader:
 def areas_by_name(session: Session) -> dict[str, int]:
     """Area names to ids; where a town's name repeats across districts, the district of that name wins."""
     found: dict[str, int] = {}
-    for area_id, name, kind in session.execute(select(Area.id, Area.name, Area.kind).order_by(Area.kind != "district")):
+    for area_id, name in session.execute(select(Area.id, Area.name).order_by(Area.kind != "district")):
         found.setdefault(name, area_id)
     return found
 
@@ -154,15 +154,22 @@ def parse_row(row: RowReader, areas: dict[str, int], zone: ZoneInfo, now: dateti
 
 def import_forecast(*, session: Session, path: Path, actor: str, zone: ZoneInfo, now: datetime | None = None,
                     dry_run: bool = False) -> ForecastResult:
-    """Validate the CSV and store its rows in the session's transaction, or store nothing and
+    """Validate the CSV file and store its rows in the session's transaction, or store nothing and
     return the errors. Raises OSError or UnicodeDecodeError for an unreadable file."""
-    now = now or utcnow()
     data = path.read_bytes()
-    result = parse(data.decode("utf-8-sig"), source=path.name, areas=areas_by_name(session), zone=zone, now=now)
+    return import_text(session=session, text=data.decode("utf-8-sig"), source=path.name, actor=actor, zone=zone,
+                       now=now, dry_run=dry_run, sha256=hashlib.sha256(data).hexdigest())
+
+
+def import_text(*, session: Session, text: str, source: str, actor: str, zone: ZoneInfo, now: datetime | None = None,
+                dry_run: bool = False, sha256: str | None = None) -> ForecastResult:
+    """As import_forecast, for CSV text already read."""
+    now = now or utcnow()
+    result = parse(text, source=source, areas=areas_by_name(session), zone=zone, now=now)
     if result.errors or dry_run:
         return result
-    batch = ForecastImport(at=now, actor=actor, source=str(path)[:300], sha256=hashlib.sha256(data).hexdigest(),
-                           rows=len(result.rows))
+    batch = ForecastImport(at=now, actor=actor, source=source[:300], rows=len(result.rows),
+                           sha256=sha256 or hashlib.sha256(text.encode()).hexdigest())
     session.add(batch)
     session.flush()
     for row in result.rows:
@@ -171,5 +178,5 @@ def import_forecast(*, session: Session, path: Path, actor: str, zone: ZoneInfo,
     session.flush()
     result.import_id = batch.id
     record(session, kind=EventKind.FORECAST_IMPORTED, actor=actor, subject_type="forecast_import", subject_id=batch.id,
-           detail={"source": path.name, "rows": len(result.rows), "areas": len({r.area_id for r in result.rows})}, at=now)
+           detail={"source": source, "rows": len(result.rows), "areas": len({r.area_id for r in result.rows})}, at=now)
     return result
