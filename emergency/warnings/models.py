@@ -100,14 +100,21 @@ class Activation(Base):
     recipients: Mapped[int] = mapped_column(default=0)
 
 
+# The two tables an activation fills in bulk (one row per enterprise, one per contact) carry no
+# foreign keys: PostgreSQL checks each with a per-row trigger, which made activating 100,000
+# enterprises 15 times the cost of the bare insert (BENCHMARKS.md). Their rows are copied by
+# INSERT … SELECT from the very rows they point to, in one transaction, and activations,
+# enterprises, list versions and units are never deleted.
+
+
 class ActivatedEnterprise(Base):
     __tablename__ = "activation_enterprises"
     __table_args__ = (Index("ix_activation_enterprises_enterprise", "enterprise_id"),)
 
-    activation_id: Mapped[int] = mapped_column(ForeignKey("activations.id"), primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), primary_key=True)
+    activation_id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(primary_key=True)
     # Pinned: its measures at the activation's level are those of this version, whatever is imported later.
-    list_version_id: Mapped[int] = mapped_column(ForeignKey("list_versions.id"))
+    list_version_id: Mapped[int]
     self_chosen: Mapped[bool] = mapped_column(Boolean)  # A/A+/引领性 or guarantee: 自主减排
     changed: Mapped[bool] = mapped_column(Boolean)  # obligations differ from the previous notice
 
@@ -131,9 +138,9 @@ class Recipient(Base):
                       Index("ix_recipients_unit", "unit_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    activation_id: Mapped[int] = mapped_column(ForeignKey("activations.id"))
-    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    activation_id: Mapped[int]
+    enterprise_id: Mapped[int | None]
+    unit_id: Mapped[int | None]
     position: Mapped[int]  # contact order within the enterprise (1 = first)
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(20))

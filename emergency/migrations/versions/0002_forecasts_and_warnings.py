@@ -128,9 +128,6 @@ def upgrade() -> None:
     sa.Column('list_version_id', sa.Integer(), nullable=False),
     sa.Column('self_chosen', sa.Boolean(), nullable=False),
     sa.Column('changed', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['activation_id'], ['activations.id'], name=op.f('fk_activation_enterprises_activation_id_activations')),
-    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_activation_enterprises_enterprise_id_enterprises')),
-    sa.ForeignKeyConstraint(['list_version_id'], ['list_versions.id'], name=op.f('fk_activation_enterprises_list_version_id_list_versions')),
     sa.PrimaryKeyConstraint('activation_id', 'enterprise_id', name=op.f('pk_activation_enterprises'))
     )
     with op.batch_alter_table('activation_enterprises', schema=None) as batch_op:
@@ -146,9 +143,6 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('mobile', sa.String(length=20), nullable=True),
     sa.Column('email', sa.String(length=200), nullable=True),
-    sa.ForeignKeyConstraint(['activation_id'], ['activations.id'], name=op.f('fk_recipients_activation_id_activations')),
-    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_recipients_enterprise_id_enterprises')),
-    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_recipients_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_recipients'))
     )
     with op.batch_alter_table('recipients', schema=None) as batch_op:
