@@ -15,8 +15,8 @@ cat <<'HINT'
 
 Next (see README "Warnings"): as duty officer, draft the warning the forecast calls for; as
 commander, approve it; then look at what it activated:
-  .venv/bin/emergency warning draft --level red --area 大兴区 --start "$(date -d tomorrow +%F)T00:00" \
-      --end "$(date -d '+4 days' +%F)T00:00" --reason "会商：连续三天重污染" --by duty
+  .venv/bin/emergency warning draft --level red --area 大兴区 --start "$(TZ=Asia/Shanghai date -d tomorrow +%F)T00:00" \
+      --end "$(TZ=Asia/Shanghai date -d '+4 days' +%F)T00:00" --reason "会商：连续三天重污染" --by duty
   .venv/bin/emergency warning approve 1 --by commander
   .venv/bin/emergency warning show 1
 HINT
