@@ -44,14 +44,26 @@ class Adequacy:
                 "pollutants": {k: asdict(v) for k, v in self.pollutants.items()}}
 
 
+def _unknown(session: Session, name: str) -> UnknownArea:
+    known = session.scalars(select(Area.name).where(Area.kind == "district").order_by(Area.name)).all()
+    return UnknownArea(f"unknown area {name!r}; districts stored: {', '.join(known) or 'none (import lists first)'}")
+
+
+def find_area(session: Session, name: str) -> Area:
+    """The district or town/street of that name (a district before a town of the same name); raises UnknownArea."""
+    place = session.scalars(select(Area).where(Area.name == name).order_by(Area.kind != "district")).first()
+    if place is None:
+        raise _unknown(session, name)
+    return place
+
+
 def area_filter(session: Session, area: str | None):
     """A WHERE clause on enterprises for the district or town/street named; raises UnknownArea."""
     if area is None:
         return None
     ids = list(session.scalars(select(Area.id).where(Area.name == area)))
     if not ids:
-        known = session.scalars(select(Area.name).where(Area.kind == "district").order_by(Area.name)).all()
-        raise UnknownArea(f"unknown area {area!r}; districts stored: {', '.join(known) or 'none (import lists first)'}")
+        raise _unknown(session, area)
     return or_(Enterprise.district_id.in_(ids), Enterprise.town_id.in_(ids))
 
 

@@ -114,12 +114,12 @@ def parse(text: str, *, source: str, areas: dict[str, int], zone: ZoneInfo, now:
     for number, row in enumerate(reader, start=2):
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
             continue
-        reader_ = RowReader(source, number, row, result.errors)
-        forecast = parse_row(reader_, areas, zone, now)
+        line = RowReader(source, number, row, result.errors)
+        forecast = parse_row(line, areas, zone, now)
         if forecast is None:
             continue
         if (forecast.area_id, forecast.date) in seen:
-            reader_.fail("date", f"同一区域同一天重复（第{seen[forecast.area_id, forecast.date]}行已有）",
+            line.fail("date", f"同一区域同一天重复（第{seen[forecast.area_id, forecast.date]}行已有）",
                          f"the same area and day already on row {seen[forecast.area_id, forecast.date]}")
             continue
         seen[forecast.area_id, forecast.date] = number

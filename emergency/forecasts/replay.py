@@ -31,8 +31,6 @@ def daily_means(directory: Path, start: date | None = None, end: date | None = N
     for path in files:
         hourly = pd.read_csv(path, usecols=["year", "month", "day", "hour", *COLUMNS]).rename(columns=COLUMNS)
         hourly.index = pd.to_datetime(hourly[["year", "month", "day", "hour"]])
-        if start or end:
-            hourly = hourly.loc[str(start or hourly.index[0].date()):str((end or hourly.index[-1].date()) + timedelta(days=1))]
         daily = hourly[["pm25", "pm10", "so2", "no2", "co"]].resample("D").mean()
         # O3: the largest 8-hour running mean of the day (at least 6 of the 8 hours present).
         daily["o3_8h"] = hourly["o3"].rolling(8, min_periods=6).mean().resample("D").max()
@@ -40,9 +38,8 @@ def daily_means(directory: Path, start: date | None = None, end: date | None = N
     city = pd.concat(stations).groupby(level=0).mean()
     city["co"] = city["co"] / 1000.0
     city.index = city.index.date
-    if start or end:
-        city = city.loc[[d for d in city.index if (not start or d >= start) and (not end or d <= end)]]
-    return city.round(1)
+    keep = [(start is None or d >= start) and (end is None or d <= end) for d in city.index]
+    return city[keep].round(1)
 
 
 def with_aqi(city: pd.DataFrame) -> list[Day]:

@@ -10,6 +10,7 @@ from config.rulesets import RuleSet
 from emergency.forecasts.models import Forecast
 from emergency.forecasts.triggers import Day, Recommendation, evaluate
 from lists.models import Area
+from lists.service import find_area
 
 
 class NoForecast(LookupError):
@@ -58,11 +59,8 @@ def assess_area(session: Session, rules: RuleSet, area: Area) -> Assessment:
 def assess(*, session: Session, rules: RuleSet, area: str | None = None) -> list[Assessment]:
     """One assessment per area that has a forecast, or for the named area only.
 
-    Raises LookupError (NoForecast, or for an unknown area name)."""
+    Raises LookupError (NoForecast, or UnknownArea for an unknown area name)."""
     if area is not None:
-        found = session.scalars(select(Area).where(Area.name == area).order_by(Area.kind != "district")).first()
-        if found is None:
-            raise LookupError(f"unknown area {area!r}")
-        return [assess_area(session, rules, found)]
+        return [assess_area(session, rules, find_area(session, area))]
     areas = session.scalars(select(Area).where(Area.id.in_(select(Forecast.area_id).distinct())).order_by(Area.name))
     return [assess_area(session, rules, a) for a in areas]

@@ -33,8 +33,9 @@ def activate(*, session: Session, warning: Warning, request: Request, previous: 
     else:
         everyone = request.kind == Kind.LIFT or request.end_at != previous.ends_at
         _enterprises_from_previous(session, activation, previous, everyone)
-    _duties(session, activation, warning.area_id)
-    _recipients(session, activation, warning.area_id)
+    units = area_ids(session, warning.area_id)
+    _duties(session, activation, units)
+    _recipients(session, activation, units)
     _count(session, activation)
     return activation
 
@@ -69,14 +70,14 @@ def _differs(version_id, level: str, other: str):
     return exists().where(mine.list_version_id == version_id, mine.level == level, ~exists().where(same))
 
 
-def _duties(session: Session, activation: Activation, area_id: int) -> None:
+def _duties(session: Session, activation: Activation, unit_areas: list[int]) -> None:
     rows = (select(literal(activation.id), UnitDuty.unit_id, UnitDuty.position, UnitDuty.duty)
             .join(Unit, Unit.id == UnitDuty.unit_id)
-            .where(Unit.area_id.in_(area_ids(session, area_id)), UnitDuty.level == activation.level))
+            .where(Unit.area_id.in_(unit_areas), UnitDuty.level == activation.level))
     session.execute(insert(ActivatedDuty).from_select(["activation_id", "unit_id", "position", "duty"], rows))
 
 
-def _recipients(session: Session, activation: Activation, area_id: int) -> None:
+def _recipients(session: Session, activation: Activation, unit_areas: list[int]) -> None:
     """Enterprise contacts in their order (those whose obligations changed), then every unit."""
     columns = ["activation_id", "enterprise_id", "unit_id", "position", "name", "role", "mobile", "email"]
     contacts = (select(literal(activation.id), Contact.enterprise_id, cast(null(), Integer), Contact.position, Contact.name,
@@ -86,7 +87,7 @@ def _recipients(session: Session, activation: Activation, area_id: int) -> None:
     session.execute(insert(Recipient).from_select(columns, contacts))
     units = (select(literal(activation.id), cast(null(), Integer), Unit.id, literal(1), Unit.contact_name, Unit.kind,
                     Unit.mobile, Unit.email)
-             .where(Unit.area_id.in_(area_ids(session, area_id))))
+             .where(Unit.area_id.in_(unit_areas)))
     session.execute(insert(Recipient).from_select(columns, units))
 
 

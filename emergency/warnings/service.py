@@ -176,11 +176,9 @@ def status_at(warning: Warning, now: datetime) -> str:
 
 
 def apply(warning: Warning, request: Request, now: datetime) -> None:
-    if request.kind == Kind.ISSUE:
-        warning.status = Status.SCHEDULED
-    elif request.kind == Kind.CHANGE:
+    if request.kind == Kind.CHANGE:
         warning.level, warning.end_at = request.level, request.end_at
-    else:
+    elif request.kind == Kind.LIFT:
         # Never before the sign-off: until then the warning was in force.
         warning.lifted_at = max(request.lift_at, now)
     warning.status = status_at(warning, now)
@@ -197,11 +195,10 @@ def level_key(rules: RuleSet, level: str) -> str:
 
 
 def find_area(session: Session, name: str) -> Area:
-    place = session.scalars(select(Area).where(Area.name == name).order_by(Area.kind != "district")).first()
-    if place is None:
-        known = session.scalars(select(Area.name).where(Area.kind == "district").order_by(Area.name)).all()
-        raise Refused(f"未知区域 {name!r}", f"unknown area {name!r}; districts: {', '.join(known) or 'none (import lists first)'}")
-    return place
+    try:
+        return lists_service.find_area(session, name)
+    except lists_service.UnknownArea as exc:
+        raise Refused(f"未知区域 {name!r}", str(exc)) from None
 
 
 def check_window(start: datetime, end: datetime, now: datetime) -> None:
