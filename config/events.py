@@ -28,6 +28,15 @@ class EventKind(StrEnum):
     WARNING_STARTED = "warning.started"
     WARNING_EXPIRED = "warning.expired"
     WARNING_LIFTED = "warning.lifted"
+    DELIVERIES_FAILED = "deliveries.failed"
+    DELIVERIES_RECOVERED = "deliveries.recovered"
+    ADDRESS_FLAGGED = "address.flagged"
+    NOTICE_ACKNOWLEDGED = "notice.acknowledged"
+    MEASURE_CONFIRMED = "notice.measure_confirmed"
+    NOTICE_CONFIRMED = "notice.confirmed"
+    ESCALATED = "notice.escalated"
+    AUDIT_FINDING = "audit.finding"
+    AUDIT_RESOLVED = "audit.resolved"
 
 
 class Event(Base):

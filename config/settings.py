@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONFIG_DIR = Path(__file__).resolve().parent
@@ -38,11 +38,64 @@ class CapConfig(BaseModel):
     sender_name: str = "空气重污染应急指挥部"
 
 
+CHANNELS = ("sms", "voice", "email")
+
+
+class NotifyConfig(BaseModel):
+    """Who gets which channel, and how fast and how often the dispatch worker may send."""
+
+    language: str = Field("zh", pattern="^(zh|en)$")
+    channels: dict[str, list[str]] = Field(default_factory=lambda: {"enterprise": ["sms", "email"],
+                                                                   "unit": ["sms", "email"]})
+    rate: dict[str, float] = Field(default_factory=lambda: {"sms": 50.0, "voice": 5.0, "email": 20.0})
+    per_recipient_per_day: int = Field(40, ge=1)
+    concurrency: int = Field(8, ge=1, le=256)
+    batch: int = Field(200, ge=1, le=10_000)
+    max_attempts: int = Field(5, ge=1)
+    backoff_seconds: int = Field(30, ge=1)
+    claim_timeout_seconds: int = Field(300, ge=10)
+    sms_max_segments: int = Field(2, ge=1)
+
+    @field_validator("channels")
+    @classmethod
+    def _known_channels(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for who, channels in value.items():
+            if who not in ("enterprise", "unit"):
+                raise ValueError(f"notify.channels: unknown recipient kind {who!r}; use enterprise or unit")
+            if unknown := set(channels) - set(CHANNELS):
+                raise ValueError(f"notify.channels.{who}: unknown channel(s) {sorted(unknown)}; use {list(CHANNELS)}")
+        return value
+
+    @field_validator("rate")
+    @classmethod
+    def _positive_rates(cls, value: dict[str, float]) -> dict[str, float]:
+        if bad := [c for c, r in value.items() if c not in CHANNELS or r <= 0]:
+            raise ValueError(f"notify.rate: {bad} must be channels among {list(CHANNELS)} with a rate > 0 (messages/s)")
+        return value
+
+
+class Step(BaseModel):
+    """One rung of an escalation ladder: `after` minutes without confirmation, do `action`."""
+
+    after: int = Field(ge=1)
+    action: str = Field(pattern="^(remind|call|town|command)$")
+
+
 class AppConfig(BaseModel):
     rules: str = "national-2024"
     grade_scheme: str = "2026"
     areas: dict[str, AreaConfig] = Field(default_factory=dict)
     cap: CapConfig = Field(default_factory=CapConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    escalation: dict[str, list[Step]] = Field(default_factory=dict)
+
+    @field_validator("escalation")
+    @classmethod
+    def _ordered(cls, value: dict[str, list[Step]]) -> dict[str, list[Step]]:
+        for level, steps in value.items():
+            if [s.after for s in steps] != sorted({s.after for s in steps}):
+                raise ValueError(f"escalation.{level}: steps must be in increasing order of `after`, each once")
+        return value
 
 
 class Settings(BaseSettings):
@@ -51,6 +104,41 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///emergency.db"
     timezone: str = "Asia/Shanghai"
     config: Path | None = None
+    # Signs the confirmation links and staff sessions. When unset, a random key is made once and
+    # kept in the database, so that every process of one installation shares it.
+    secret_key: SecretStr | None = None
+    # The base URL that providers call back and that links in messages use.
+    public_url: str = "http://127.0.0.1:8000"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_base: str = "https://api.twilio.com"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "noreply@example.org"
+    smtp_starttls: bool = False
+    smtp_timeout: float = 20.0
+
+    @field_validator("public_url", "twilio_api_base")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _twilio_complete(self) -> Settings:
+        if self.twilio_account_sid and not (self.twilio_auth_token and (self.twilio_from or self.twilio_messaging_service_sid)):
+            raise ValueError("EMERGENCY_TWILIO_ACCOUNT_SID is set: also set EMERGENCY_TWILIO_AUTH_TOKEN and "
+                             "EMERGENCY_TWILIO_FROM or EMERGENCY_TWILIO_MESSAGING_SERVICE_SID")
+        return self
+
+    @property
+    def twilio(self) -> bool:
+        return bool(self.twilio_account_sid)
 
     @field_validator("timezone")
     @classmethod

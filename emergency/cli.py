@@ -7,6 +7,7 @@ from emergency.commands.common import App, command
 from emergency.commands.demo import demo
 from emergency.commands.forecast import forecast_group
 from emergency.commands.lists import lists_group
+from emergency.commands.notify import notify_group
 from emergency.commands.warning import warning_group
 
 
@@ -31,3 +32,4 @@ main.add_command(lists_group)
 main.add_command(demo)
 main.add_command(forecast_group)
 main.add_command(warning_group)
+main.add_command(notify_group)

@@ -56,10 +56,13 @@ def _enterprises_from_previous(session: Session, activation: Activation, previou
     changed = true() if everyone else or_(
         _differs(before.list_version_id, previous.level, activation.level),
         _differs(before.list_version_id, activation.level, previous.level))
-    rows = select(literal(activation.id), before.enterprise_id, before.list_version_id, before.self_chosen, changed
+    # An enterprise told nothing new keeps its receipt and confirmation of the previous notice.
+    kept = [case((changed, null()), else_=getattr(before, c)) for c in ("acknowledged_at", "acknowledged_via", "confirmed_at")]
+    rows = select(literal(activation.id), before.enterprise_id, before.list_version_id, before.self_chosen, changed, *kept
                   ).where(before.activation_id == previous.id)
     session.execute(insert(ActivatedEnterprise).from_select(
-        ["activation_id", "enterprise_id", "list_version_id", "self_chosen", "changed"], rows))
+        ["activation_id", "enterprise_id", "list_version_id", "self_chosen", "changed", "acknowledged_at",
+         "acknowledged_via", "confirmed_at"], rows))
 
 
 def _differs(version_id, level: str, other: str):

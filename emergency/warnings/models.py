@@ -98,6 +98,10 @@ class Activation(Base):
     enterprises: Mapped[int] = mapped_column(default=0)
     changed: Mapped[int] = mapped_column(default=0)  # enterprises whose obligations changed: notified
     recipients: Mapped[int] = mapped_column(default=0)
+    # The escalation ladder as configured when the notice went out ([{"after": min, "action": …}]),
+    # and how many of its steps have been carried out.
+    ladder: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    escalation_step: Mapped[int] = mapped_column(default=0)
 
 
 # The two tables an activation fills in bulk (one row per enterprise, one per contact) carry no
@@ -117,6 +121,11 @@ class ActivatedEnterprise(Base):
     list_version_id: Mapped[int]
     self_chosen: Mapped[bool] = mapped_column(Boolean)  # A/A+/引领性 or guarantee: 自主减排
     changed: Mapped[bool] = mapped_column(Boolean)  # obligations differ from the previous notice
+    # Receipt (已收到) and every measure confirmed in place (已落实) for this notice; an enterprise
+    # a change leaves unchanged keeps what it had for the previous one.
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_via: Mapped[str | None] = mapped_column(String(10))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ActivatedDuty(Base):

@@ -12,6 +12,7 @@ from config.events import EventKind, record
 from config.rulesets import RuleSet
 from config.settings import AppConfig
 from emergency.forecasts.service import NoForecast, assess_area
+from emergency.notices import schedule
 from emergency.warnings.activation import activate, area_ids
 from emergency.warnings.models import OPEN, Activation, Kind, Request, RequestStatus, Status, Warning
 from lists import service as lists_service
@@ -120,6 +121,7 @@ def approve(*, session: Session, rules: RuleSet, config: AppConfig, warning_id: 
     apply(warning, request, now)
     session.flush()
     activation = activate(session=session, warning=warning, request=request, previous=previous, now=now)
+    schedule.notice(session, activation=activation, config=config, now=now)
     log(session, EventKind.WARNING_APPROVED, actor, warning, request, now, before=before, after=warning.status,
         activation=activation.id, enterprises=activation.enterprises, changed=activation.changed,
         recipients=activation.recipients, override_reason=request.override_reason)

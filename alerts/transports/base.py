@@ -1,0 +1,42 @@
+"""What every transport takes and returns, and the one error type they raise."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Message:
+    """One rendered message for one address. `text` is the SMS, the plain-text email or the words
+    spoken on a call; a call's script itself is fetched by the provider from `voice_url`."""
+
+    delivery_id: int
+    channel: str
+    address: str
+    text: str
+    subject: str | None = None
+    html: str | None = None
+    voice_url: str | None = None
+    status_callback: str | None = None
+
+
+@dataclass(frozen=True)
+class Sent:
+    provider_id: str
+    status: str = "sent"  # "delivered" when the transport knows it arrived (the simulator)
+
+
+class TransportError(Exception):
+    """Sending failed. `permanent`: retrying will not help; `bad_address`: the number or address
+    itself is wrong or unreachable, and its contact should be corrected."""
+
+    def __init__(self, reason: str, *, permanent: bool, bad_address: bool = False, code: int | str | None = None):
+        super().__init__(reason)
+        self.reason, self.permanent, self.bad_address, self.code = reason, permanent, bad_address, code
+
+
+class Transport(Protocol):
+    channel: str
+
+    def send(self, message: Message) -> Sent:
+        """Hand the message to the provider; returns its id. Raises TransportError."""

@@ -1,0 +1,94 @@
+"""Twilio SMS and voice through the official client. This module only calls Twilio and translates
+its errors; limits, rendering and bookkeeping are the worker's."""
+from __future__ import annotations
+
+import logging
+
+import requests
+from requests.adapters import HTTPAdapter
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from alerts.transports.base import Message, Sent, TransportError
+
+# Twilio error codes that mean the number itself is wrong or cannot be reached: the contact is flagged.
+# https://www.twilio.com/docs/api/errors
+BAD_NUMBER = {
+    21211: "invalid 'To' number",
+    21214: "'To' number cannot be reached",
+    21217: "number does not appear to be valid",
+    21401: "invalid phone number",
+    21407: "number type does not support SMS",
+    21610: "recipient has unsubscribed (STOP)",
+    21612: "'To' number not reachable by SMS",
+    21614: "'To' number is not a mobile number",
+    13223: "invalid phone number format for a call",
+    13224: "invalid phone number for a call",
+    30005: "unknown destination handset",
+    30006: "landline or unreachable carrier",
+}
+TRANSIENT_CODES = {20429, 20500, 20503, 30001, 30002}
+
+# The client logs request headers at INFO; keep credentials and numbers out of our logs.
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+
+
+def make_client(*, account_sid: str, auth_token: str, api_base: str, timeout: float = 15.0,
+                pool: int = 16) -> Client:
+    """The real client, pointed at `api_base` (Twilio's own, or a local server in tests)."""
+    http = TwilioHttpClient(timeout=timeout)
+    adapter = HTTPAdapter(pool_connections=pool, pool_maxsize=pool)
+    http.session.mount("https://", adapter)
+    http.session.mount("http://", adapter)
+    client = Client(account_sid, auth_token, http_client=http)
+    client.api.base_url = api_base
+    return client
+
+
+def translate(exc: Exception) -> TransportError:
+    """Twilio's failure as ours: bad numbers and other 4xx are permanent, 429 and 5xx transient."""
+    if isinstance(exc, TwilioRestException):
+        code, status = exc.code, exc.status
+        reason = f"twilio {status} error {code}: {BAD_NUMBER.get(code) or exc.msg}"
+        if code in BAD_NUMBER:
+            return TransportError(reason, permanent=True, bad_address=True, code=code)
+        transient = status == 429 or status >= 500 or code in TRANSIENT_CODES
+        return TransportError(reason, permanent=not transient, code=code)
+    if isinstance(exc, requests.RequestException | TwilioException):
+        return TransportError(f"twilio unreachable: {type(exc).__name__}: {exc}", permanent=False)
+    return TransportError(f"twilio: {type(exc).__name__}: {exc}", permanent=False)
+
+
+class _Twilio:
+    def __init__(self, client: Client, *, from_: str | None, messaging_service_sid: str | None):
+        self.client, self.from_, self.messaging_service_sid = client, from_, messaging_service_sid
+
+
+class TwilioSms(_Twilio):
+    channel = "sms"
+
+    def send(self, message: Message) -> Sent:
+        sender = ({"messaging_service_sid": self.messaging_service_sid} if self.messaging_service_sid
+                  else {"from_": self.from_})
+        try:
+            sent = self.client.messages.create(to=message.address, body=message.text,
+                                               status_callback=message.status_callback, **sender)
+        except Exception as exc:  # noqa: BLE001 — every failure is translated, none escapes untyped
+            raise translate(exc) from exc
+        return Sent(provider_id=sent.sid)
+
+
+class TwilioVoice(_Twilio):
+    channel = "voice"
+
+    def send(self, message: Message) -> Sent:
+        if not self.from_:
+            raise TransportError("voice calls need EMERGENCY_TWILIO_FROM (a messaging service cannot call)",
+                                 permanent=True)
+        try:
+            call = self.client.calls.create(to=message.address, from_=self.from_, url=message.voice_url,
+                                            status_callback=message.status_callback)
+        except Exception as exc:  # noqa: BLE001
+            raise translate(exc) from exc
+        return Sent(provider_id=call.sid)

@@ -1,0 +1,44 @@
+"""Deliveries written when a notice goes out (in the approval's transaction) and when an
+escalation step comes due: set-based INSERT … SELECT over the recipients, never a loop."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, and_, cast, literal, null, select, true
+
+from alerts import service as alerts
+from alerts.models import Status
+from config.db import UTCDateTime
+from config.settings import AppConfig
+from emergency.warnings.models import ActivatedEnterprise, Activation, Kind, Recipient
+
+ADDRESS = {"sms": Recipient.mobile, "voice": Recipient.mobile, "email": Recipient.email}
+
+
+def notice(session, *, activation: Activation, config: AppConfig, now: datetime) -> None:
+    """One pending delivery per recipient of the notice and configured channel; freezes the ladder."""
+    if activation.kind != Kind.LIFT:
+        activation.ladder = [step.model_dump() for step in config.escalation.get(activation.level, [])]
+    for who, channels in config.notify.channels.items():
+        column = Recipient.enterprise_id if who == "enterprise" else Recipient.unit_id
+        for channel in channels:
+            deliveries(session, channel=channel, purpose="notice", now=now,
+                       where=and_(Recipient.activation_id == activation.id, column.is_not(None)))
+
+
+def deliveries(session, *, channel: str, purpose: str, now: datetime, where, params=None) -> None:
+    """Pending deliveries of one purpose over one channel to the recipients matching `where`."""
+    address = ADDRESS[channel]
+    rows = (select(Recipient.id, literal(channel), address, literal(purpose),
+                   cast(literal(params, JSON) if params is not None else null(), JSON),
+                   literal(Status.PENDING.value), literal(0), literal(now, UTCDateTime), literal(now, UTCDateTime))
+            .where(where, address.is_not(None)))
+    alerts.schedule(session, rows)
+
+
+def unconfirmed_enterprise_recipients(activation: Activation):
+    """Recipients of the notice whose enterprise has not confirmed it."""
+    return Recipient.enterprise_id.in_(
+        select(ActivatedEnterprise.enterprise_id).where(ActivatedEnterprise.activation_id == activation.id,
+                                                        ActivatedEnterprise.changed == true(),
+                                                        ActivatedEnterprise.confirmed_at.is_(None)))
