@@ -19,6 +19,7 @@ class EventKind(StrEnum):
     DEMO_LOADED = "demo.loaded"
     USER_CREATED = "user.created"
     USER_PASSWORD_RESET = "user.password_reset"
+    USER_SIGNED_IN = "user.signed_in"
     FORECAST_IMPORTED = "forecast.imported"
     WARNING_DRAFTED = "warning.drafted"
     WARNING_CHANGE_REQUESTED = "warning.change_requested"

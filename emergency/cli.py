@@ -8,6 +8,7 @@ from emergency.commands.demo import demo
 from emergency.commands.forecast import forecast_group
 from emergency.commands.lists import lists_group
 from emergency.commands.notify import notify_group
+from emergency.commands.serve import serve
 from emergency.commands.warning import warning_group
 
 
@@ -24,6 +25,10 @@ def init(app: App) -> None:
     from emergency.database import upgrade
 
     before, after = upgrade(app.engine)
+    from emergency.notices.tokens import ensure
+
+    with app.transaction() as session:
+        ensure(session)
     state = "already up to date" if before == after else f"migrated {before or 'empty'} → {after}"
     click.echo(f"database {app.engine.url.render_as_string(hide_password=True)}: {state}", err=True)
 
@@ -33,3 +38,4 @@ main.add_command(demo)
 main.add_command(forecast_group)
 main.add_command(warning_group)
 main.add_command(notify_group)
+main.add_command(serve)

@@ -92,3 +92,22 @@ class TwilioVoice(_Twilio):
         except Exception as exc:  # noqa: BLE001
             raise translate(exc) from exc
         return Sent(provider_id=call.sid)
+
+
+# Twilio's message and call statuses, as ours (None: in progress, nothing to record but the word).
+CALLBACK_STATUS = {
+    "queued": None, "accepted": None, "scheduled": None, "sending": None, "initiated": None, "ringing": None,
+    "sent": "sent", "in-progress": "delivered", "answered": "delivered", "delivered": "delivered", "read": "delivered",
+    "completed": "delivered", "undelivered": "failed", "failed": "failed", "busy": "failed", "no-answer": "failed",
+    "canceled": "failed",
+}
+
+
+def callback_outcome(status: str, error_code: str | None) -> tuple[str | None, str | None, bool]:
+    """A status callback as (our status, error text, whether the address is bad)."""
+    ours = CALLBACK_STATUS.get(status.lower())
+    code = int(error_code) if error_code and error_code.isdigit() else None
+    if ours != "failed":
+        return ours, None, False
+    reason = f"twilio: {status}" + (f" (error {code}: {BAD_NUMBER.get(code, 'see Twilio error codes')})" if code else "")
+    return ours, reason, code in BAD_NUMBER

@@ -153,7 +153,8 @@ def list_(app: App, everything: bool, as_json: bool) -> None:
         return
     for d in docs:
         click.echo(f"#{d['id']:<5}{d['status']:<10}{d['level']:<8}{d['area']:<12}{d['start']} – {d['end']}  "
-                   f"{d['enterprises']} enterprises, {d['recipients']} recipients"
+                   f"{d['enterprises']} enterprises, {d['recipients']} recipients, "
+                   f"{d['deliveries']['delivered']} delivered, {d['acknowledged']} acknowledged, {d['confirmed']} confirmed"
                    + (f"  [pending {d['pending']['kind']}]" if d["pending"] else ""))
     if not docs:
         click.echo("没有预警 / no warnings", err=True)
@@ -176,6 +177,10 @@ def show(app: App, warning_id: int, as_json: bool) -> None:
     report(doc, False, f"#{doc['id']} {doc['status']} {doc['level']} {doc['area']} {doc['start']} – {doc['end']}"
                        f"{' lifted ' + doc['lifted_at'] if doc['lifted_at'] else ''}; "
                        f"{doc['enterprises']} enterprises, {doc['recipients']} recipients")
+    d = doc["deliveries"]
+    click.echo(f"  消息 messages: {d['pending']} pending, {d['sending']} sending, {d['sent']} sent, "
+               f"{d['delivered']} delivered, {d['failed']} failed, {d['cancelled']} cancelled; "
+               f"企业 enterprises: {doc['acknowledged']} acknowledged (已收到), {doc['confirmed']} confirmed (已落实)")
     for h in doc["history"]:
         click.echo(f"  {h['seq']}. {h['kind']:<6} {h['status']:<9} {h['level']:<7} by {h['requested_by']} "
                    f"{h['requested_at']}" + (f", {h['status']} by {h['decided_by']}" if h["decided_by"] else "")

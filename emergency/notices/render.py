@@ -41,7 +41,7 @@ def environment() -> Environment:
     return env
 
 
-_env = environment()
+ENV = environment()
 
 
 @dataclass
@@ -70,7 +70,7 @@ class Context:
 def message(template: str, context: Context, *, delivery_id: int, channel: str, address: str, settings: Settings,
             lang: str) -> Message:
     """Render one message (for every template: subject, text and html blocks where it has them)."""
-    tpl = _env.get_template(f"{lang}/{template}.j2")
+    tpl = ENV.get_template(f"{lang}/{template}.j2")
     values = vars(context) | {"lang": lang}
     ctx = tpl.new_context(values)
     block = {name: "".join(tpl.blocks[name](ctx)).strip() for name in ("subject", "html") if name in tpl.blocks}

@@ -31,12 +31,21 @@ def _stored(session: Session, name: str) -> str:
     row = session.get(Secret, name)
     if row is not None:
         return row.value
-    try:
-        with session.begin_nested():
+    # Made in a transaction of its own, committed at once: every process must see the same key.
+    with Session(session.get_bind()) as own:
+        try:
+            with own.begin():
+                own.add(Secret(name=name, value=base64.b64encode(secrets.token_bytes(32)).decode()))
+        except IntegrityError:  # another process made it first: use theirs
+            pass
+        return own.get(Secret, name).value
+
+
+def ensure(session: Session, names: tuple[str, ...] = ("links", "sessions")) -> None:
+    """Make the installation's keys now (at `emergency init`), before any process needs them."""
+    for name in names:
+        if session.get(Secret, name) is None:
             session.add(Secret(name=name, value=base64.b64encode(secrets.token_bytes(32)).decode()))
-    except IntegrityError:  # another process made it first: use theirs
-        pass
-    return session.get(Secret, name, populate_existing=True).value
 
 
 def make(secret: bytes, recipient_id: int) -> str:

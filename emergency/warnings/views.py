@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from emergency.warnings.models import Activation, Request, Warning
+from alerts import service as alerts
+from emergency.warnings.models import ActivatedEnterprise, Activation, Recipient, Request, Warning
 from lists.models import Area
 
 
@@ -30,6 +31,18 @@ def request_json(request: Request, activation: Activation | None, zone: ZoneInfo
     }
 
 
+def progress(session: Session, warning: Warning, latest: Activation | None) -> dict:
+    """Deliveries of all its notices by status; enterprises that acknowledged and confirmed the latest."""
+    recipients = (select(Recipient.id).join(Activation, Activation.id == Recipient.activation_id)
+                  .where(Activation.warning_id == warning.id))
+    acknowledged = confirmed = 0
+    if latest is not None:
+        acknowledged, confirmed = session.execute(
+            select(func.count(ActivatedEnterprise.acknowledged_at), func.count(ActivatedEnterprise.confirmed_at))
+            .where(ActivatedEnterprise.activation_id == latest.id)).one()
+    return {"deliveries": alerts.counts(session, recipients), "acknowledged": acknowledged, "confirmed": confirmed}
+
+
 def warning_json(session: Session, warning: Warning, zone: ZoneInfo, *, history: bool = True) -> dict:
     requests = session.scalars(select(Request).where(Request.warning_id == warning.id).order_by(Request.seq)).all()
     activations = {a.request_id: a for a in session.scalars(select(Activation).where(Activation.warning_id == warning.id))}
@@ -41,6 +54,7 @@ def warning_json(session: Session, warning: Warning, zone: ZoneInfo, *, history:
         "start": when(warning.start_at, zone), "end": when(warning.end_at, zone), "lifted_at": when(warning.lifted_at, zone),
         "enterprises": latest.enterprises if latest else 0,
         "recipients": latest.recipients if latest else 0,
+        **progress(session, warning, latest),
         "pending": None if pending is None else {"seq": pending.seq, "kind": pending.kind, "level": pending.level,
                                                  "requested_by": pending.requested_by,
                                                  "adequacy": pending.adequacy},
