@@ -8,6 +8,7 @@ from emergency.commands.demo import demo
 from emergency.commands.forecast import forecast_group
 from emergency.commands.lists import lists_group
 from emergency.commands.notify import notify_group
+from emergency.commands.scheduler import scheduler
 from emergency.commands.serve import serve
 from emergency.commands.warning import warning_group
 
@@ -39,3 +40,4 @@ main.add_command(forecast_group)
 main.add_command(warning_group)
 main.add_command(notify_group)
 main.add_command(serve)
+main.add_command(scheduler)

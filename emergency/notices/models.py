@@ -34,3 +34,15 @@ class Secret(Base):
 
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class AuditFinding(Base):
+    """Something late or stuck the auditor saw: logged when first seen and when it clears."""
+
+    __tablename__ = "audit_findings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    detail: Mapped[str] = mapped_column(Text)

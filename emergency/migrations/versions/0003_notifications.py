@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-22 21:28:06.871285
+Create Date: 2026-11-22 21:35:30.915150
 """
 from alembic import op
 import sqlalchemy as sa
@@ -27,6 +27,14 @@ def upgrade() -> None:
     with op.batch_alter_table('acknowledgments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_acknowledgments_recipient_id'), ['recipient_id'], unique=False)
 
+    op.create_table('audit_findings',
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('first_at', config.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_at', config.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', config.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('detail', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_audit_findings'))
+    )
     op.create_table('deliveries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('recipient_id', sa.Integer(), nullable=False),
@@ -132,6 +140,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_deliveries_address')
 
     op.drop_table('deliveries')
+    op.drop_table('audit_findings')
     with op.batch_alter_table('acknowledgments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_acknowledgments_recipient_id'))
 

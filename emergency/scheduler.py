@@ -1,0 +1,42 @@
+"""The one scheduler process (APScheduler 3): short idempotent sweeps over our own tables, so that
+a restart loses nothing and repeats nothing. Web workers never start it."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy.orm import sessionmaker
+
+from config.db import utcnow
+from config.settings import AppConfig
+from emergency.notices import audit, escalation
+from emergency.warnings import service as warnings
+
+log = logging.getLogger(__name__)
+
+
+def jobs(config: AppConfig) -> dict[str, tuple[Callable, int]]:
+    """Each job's body (called with session and now) and its interval in seconds."""
+    return {
+        "warnings.advance": (lambda session, now: warnings.advance(session=session, now=now), 20),
+        "notices.escalate": (lambda session, now: escalation.sweep(session=session, config=config, now=now), 20),
+        "audit": (lambda session, now: audit.sweep(session=session, config=config, now=now), 60),
+    }
+
+
+def run_job(sessions: sessionmaker, name: str, body: Callable) -> None:
+    """One run of a job, in one transaction: all of its effects or none."""
+    with sessions() as session, session.begin():
+        result = body(session, utcnow())
+    if result:
+        log.info("%s: %s", name, result)
+
+
+def build(sessions: sessionmaker, config: AppConfig) -> BlockingScheduler:
+    scheduler = BlockingScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1,
+                                                                "misfire_grace_time": 60})
+    for name, (body, seconds) in jobs(config).items():
+        scheduler.add_job(run_job, "interval", seconds=seconds, args=(sessions, name, body), id=name, name=name,
+                          next_run_time=utcnow())
+    return scheduler
