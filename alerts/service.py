@@ -37,9 +37,14 @@ def claim(session: Session, *, worker: str, limit: int, now: datetime) -> list[D
     due = (select(Delivery.id).where(Delivery.status == Status.PENDING, Delivery.next_attempt_at <= now)
            .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
+        # A materialised CTE: as a plain IN (subquery … LIMIT) PostgreSQL may run the subquery
+        # more than once and claim more rows than asked (seen here: 17 for 4).
+        due = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+        chosen = Delivery.id.in_(select(due.c.id))
+    else:
+        chosen = Delivery.id.in_(due.scalar_subquery())
     ids = session.scalars(
-        update(Delivery).where(Delivery.id.in_(due.scalar_subquery()), Delivery.status == Status.PENDING)
+        update(Delivery).where(chosen, Delivery.status == Status.PENDING)
         .values(status=Status.SENDING, claimed_at=now, claimed_by=worker, attempts=Delivery.attempts + 1)
         .returning(Delivery.id).execution_options(synchronize_session=False)).all()
     if not ids:
