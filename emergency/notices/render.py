@@ -34,7 +34,7 @@ ACTION_ZH = {v: k for k, v in ACTIONS.items()}
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, autoescape=False,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
-    env.filters["zh_time"] = lambda t: f"{t.month}月{t.day}日{t.hour}时" + (f"{t.minute}分" if t.minute else "")
+    env.filters["zh_time"] = lambda t: f"{t.month}月{t.day}日" + (f"{t:%H:%M}" if t.minute else f"{t.hour}时")
     env.filters["en_time"] = lambda t: f"{t:%d %b %H:%M}"
     env.filters["action_zh"] = lambda a: ACTION_ZH.get(a, a)
     env.filters["action_en"] = lambda a: a.replace("_", " ")

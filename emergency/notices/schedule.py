@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, and_, cast, literal, null, select, true
+from sqlalchemy import JSON, and_, literal, null, select, true
 
 from alerts import service as alerts
 from alerts.models import Status
@@ -30,7 +30,8 @@ def deliveries(session, *, channel: str, purpose: str, now: datetime, where, par
     """Pending deliveries of one purpose over one channel to the recipients matching `where`."""
     address = ADDRESS[channel]
     rows = (select(Recipient.id, literal(channel), address, literal(purpose),
-                   cast(literal(params, JSON) if params is not None else null(), JSON),
+                   # no CAST: SQLite gives JSON numeric affinity and would turn the text into 0
+                   literal(params, JSON) if params is not None else null(),
                    literal(Status.PENDING.value), literal(0), literal(now, UTCDateTime), literal(now, UTCDateTime))
             .where(where, address.is_not(None)))
     alerts.schedule(session, rows)
