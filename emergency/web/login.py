@@ -30,7 +30,7 @@ def _secret(request: Request, session: Session) -> bytes:
     return tokens.key(session, settings_of(request), purpose="sessions")
 
 
-def staff(request: Request, session: Session = Depends(transaction)) -> User:
+def staff(request: Request, session: Session = Depends(transaction, scope="function")) -> User:
     """The signed-in staff member; otherwise a redirect to the sign-in page."""
     user_id, _, rest = (request.cookies.get(COOKIE) or "").partition(".")
     expires, _, mac = rest.partition(".")
@@ -49,7 +49,7 @@ def form(request: Request, next: str = "/simulator") -> HTMLResponse:
 
 @router.post("/login")
 def login(request: Request, username: str = Form(...), password: str = Form(...), next: str = Form("/"),
-          session: Session = Depends(transaction)):
+          session: Session = Depends(transaction, scope="function")):
     user = session.scalars(select(User).where(User.username == username.strip())).one_or_none()
     if user is None or not user.active or not verify_password(password, user.password_hash):
         return page(request, "login.html", {"next": next, "error": "用户名或密码错误 / wrong username or password"}, 401)

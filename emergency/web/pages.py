@@ -26,7 +26,7 @@ def _notice(request: Request, session: Session, token: str) -> acknowledge.Notic
 
 
 @router.get("/a/{token}", response_class=HTMLResponse)
-def show(request: Request, token: str, session: Session = Depends(transaction)) -> HTMLResponse:
+def show(request: Request, token: str, session: Session = Depends(transaction, scope="function")) -> HTMLResponse:
     try:
         n = _notice(request, session, token)
     except acknowledge.LinkError as exc:
@@ -37,7 +37,7 @@ def show(request: Request, token: str, session: Session = Depends(transaction)) 
 
 @router.post("/a/{token}/confirm")
 def confirm(request: Request, token: str, measure: str = Form(""), note: str = Form(""),
-            session: Session = Depends(transaction)):
+            session: Session = Depends(transaction, scope="function")):
     try:
         n = _notice(request, session, token)
         acknowledge.confirm(session, n, measure_id=int(measure) if measure.isdigit() else None, note=note,

@@ -25,7 +25,7 @@ def enabled(request: Request) -> None:
 
 
 @router.get("", response_class=HTMLResponse, dependencies=[Depends(enabled)])
-def inboxes(request: Request, user: User = Depends(staff), session: Session = Depends(transaction)) -> HTMLResponse:
+def inboxes(request: Request, user: User = Depends(staff), session: Session = Depends(transaction, scope="function")) -> HTMLResponse:
     rows = session.execute(select(InboxMessage.address, InboxMessage.channel, func.count(), func.max(InboxMessage.at))
                            .where(InboxMessage.channel != "voice")
                            .group_by(InboxMessage.address, InboxMessage.channel)
@@ -39,7 +39,7 @@ def inboxes(request: Request, user: User = Depends(staff), session: Session = De
 
 @router.get("/inbox/{address}", response_class=HTMLResponse, dependencies=[Depends(enabled)])
 def inbox(request: Request, address: str, user: User = Depends(staff),
-          session: Session = Depends(transaction)) -> HTMLResponse:
+          session: Session = Depends(transaction, scope="function")) -> HTMLResponse:
     messages = session.scalars(select(InboxMessage).where(InboxMessage.address == address)
                                .order_by(InboxMessage.id)).all()
     return page(request, "inbox.html", {"address": address, "messages": messages, "user": user,
@@ -48,14 +48,14 @@ def inbox(request: Request, address: str, user: User = Depends(staff),
 
 @router.post("/inbox/{address}/reply", dependencies=[Depends(enabled)])
 def reply(request: Request, address: str, body: str = Form(...), user: User = Depends(staff),
-          session: Session = Depends(transaction)) -> RedirectResponse:
+          session: Session = Depends(transaction, scope="function")) -> RedirectResponse:
     inbound.simulated_reply(session, settings_of(request), sender=address, body=body, now=utcnow())
     return RedirectResponse(f"/simulator/inbox/{address}#end", status_code=303)
 
 
 @router.post("/call/{message_id}/key", dependencies=[Depends(enabled)])
 def press(request: Request, message_id: int, digits: str = Form(...), user: User = Depends(staff),
-          session: Session = Depends(transaction)) -> RedirectResponse:
+          session: Session = Depends(transaction, scope="function")) -> RedirectResponse:
     call = session.get(InboxMessage, message_id)
     if call is None or call.channel != "voice" or call.delivery_id is None:
         raise HTTPException(404)

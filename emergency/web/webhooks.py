@@ -39,7 +39,7 @@ def xml(body: object) -> Response:
 
 
 @router.post("/status")
-def status(request: Request, form: dict = Depends(signed), session: Session = Depends(transaction)) -> Response:
+def status(request: Request, form: dict = Depends(signed), session: Session = Depends(transaction, scope="function")) -> Response:
     raw = form.get("MessageStatus") or form.get("CallStatus") or ""
     ours, error, bad = callback_outcome(raw, form.get("ErrorCode"))
     delivery_id = request.query_params.get("d")
@@ -53,7 +53,7 @@ def status(request: Request, form: dict = Depends(signed), session: Session = De
 
 
 @router.post("/sms")
-def sms(request: Request, form: dict = Depends(signed), session: Session = Depends(transaction)) -> Response:
+def sms(request: Request, form: dict = Depends(signed), session: Session = Depends(transaction, scope="function")) -> Response:
     answer = inbound.sms(session, settings_of(request), sender=form.get("From", ""), body=form.get("Body", ""),
                          now=utcnow())
     reply = MessagingResponse()
@@ -63,7 +63,7 @@ def sms(request: Request, form: dict = Depends(signed), session: Session = Depen
 
 @router.post("/voice/{delivery_id}")
 def voice(request: Request, delivery_id: int, form: dict = Depends(signed),
-          session: Session = Depends(transaction)) -> Response:
+          session: Session = Depends(transaction, scope="function")) -> Response:
     """The call's script: the notice read out, press 1 to acknowledge."""
     settings = settings_of(request)
     lang = VOICE_LANG[settings.app.notify.language]
@@ -83,7 +83,7 @@ def voice(request: Request, delivery_id: int, form: dict = Depends(signed),
 
 @router.post("/voice/{delivery_id}/key")
 def key(request: Request, delivery_id: int, form: dict = Depends(signed),
-        session: Session = Depends(transaction)) -> Response:
+        session: Session = Depends(transaction, scope="function")) -> Response:
     lang = VOICE_LANG[settings_of(request).app.notify.language]
     done = inbound.keypress(session, delivery_id=delivery_id, digits=form.get("Digits", ""), now=utcnow())
     call = VoiceResponse()
