@@ -6,7 +6,6 @@ from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
 
 from alerts.transports.base import Message, TransportError
 from alerts.transports.email import SmtpEmail

@@ -12,7 +12,7 @@ from emergency.staff import set_user
 from emergency.web.app import create_app
 from emergency.warnings import service
 from lists.models import Measure
-from tests.notifying import RULES, make_world
+from tests.notifying import make_world
 
 
 @pytest.fixture
