@@ -94,21 +94,28 @@ def capacity(api: str, count: int = 20000) -> dict:
     """The fake server alone: the same client, the same threads × processes, no database."""
     started = time.perf_counter()
     with mp.Pool(4) as pool:
-        pool.starmap(_hammer, [(api, count // 4)] * 4)
+        failed = sum(pool.starmap(_hammer, [(api, count // 4)] * 4))
     seconds = time.perf_counter() - started
-    return {"messages": count, "seconds": round(seconds, 2), "per_second": round(count / seconds)}
+    return {"messages": count, "failed": failed, "seconds": round(seconds, 2), "per_second": round(count / seconds)}
 
 
-def _hammer(api: str, count: int) -> None:
-    from alerts.transports.base import Message
+def _hammer(api: str, count: int) -> int:
+    from alerts.transports.base import Message, TransportError
     from alerts.transports.twilio import TwilioSms, make_client
 
     sms = TwilioSms(make_client(account_sid=SID, auth_token=TOKEN, api_base=api, pool=THREADS), from_="+15005550006",
                     messaging_service_sid=None)
     m = Message(delivery_id=1, channel="sms", address="+8613800000000", text="【大兴区】红色预警" * 3,
                 status_callback="http://127.0.0.1:9/cb")
+    def send(_) -> int:
+        try:
+            sms.send(m)
+            return 0
+        except TransportError:
+            return 1
+
     with ThreadPoolExecutor(THREADS) as pool:
-        list(pool.map(lambda _: sms.send(m), range(count)))
+        return sum(pool.map(send, range(count)))
 
 
 def intake(url: str, callbacks: int) -> dict:

@@ -34,6 +34,13 @@ class TransportError(Exception):
         super().__init__(reason)
         self.reason, self.permanent, self.bad_address, self.code = reason, permanent, bad_address, code
 
+    def __reduce__(self):  # keyword-only arguments: say how to rebuild it across processes
+        return (_rebuild, (self.reason, self.permanent, self.bad_address, self.code))
+
+
+def _rebuild(reason: str, permanent: bool, bad_address: bool, code) -> TransportError:
+    return TransportError(reason, permanent=permanent, bad_address=bad_address, code=code)
+
 
 class Transport(Protocol):
     channel: str
