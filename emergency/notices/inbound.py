@@ -11,9 +11,6 @@ from config.settings import Settings
 from emergency.notices import acknowledge, tokens
 from emergency.notices.render import ENV
 
-CHANNEL_OF = {"sms": "sms", "voice": "voice"}
-
-
 def sms(session: Session, settings: Settings, *, sender: str, body: str, now: datetime) -> str:
     """Handle an SMS reply; returns the text to answer with."""
     lang = settings.app.notify.language

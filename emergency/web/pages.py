@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from config import rulesets
 from config.db import utcnow
 from emergency.notices import acknowledge, tokens
+from emergency.notices.render import ACTION_ZH
 from emergency.warnings.models import ActivatedDuty, Kind
 from emergency.web.app import page, settings_of, transaction
 from lists.models import Area, Enterprise, Unit
@@ -63,6 +64,6 @@ def _context(request: Request, session: Session, n: acknowledge.Notice, token: s
                   else session.get(Unit, n.recipient.unit_id).name),
         "start": local(n.activation.starts_at), "end": local(n.activation.ends_at), "lifted": local(n.warning.lifted_at),
         "measures": acknowledge.measures(session, n), "done": acknowledge.confirmations(session, n),
-        "duties": duties, "tz": settings.tz, "state": n.state,
+        "duties": duties, "tz": settings.tz, "state": n.state, "action_zh": ACTION_ZH,
         "confirmed_at": local(n.state.confirmed_at) if n.state and n.state.confirmed_at else None,
     }
