@@ -81,6 +81,17 @@ class Step(BaseModel):
     action: str = Field(pattern="^(remind|call|town|command)$")
 
 
+class AuthConfig(BaseModel):
+    """Sessions, API tokens and the throttling of failed sign-ins."""
+
+    session_idle_minutes: int = Field(120, ge=1)
+    session_hours: float = Field(12, gt=0)
+    token_hours: float = Field(12, gt=0)
+    throttle_minutes: int = Field(15, ge=1)
+    failures_per_username: int = Field(5, ge=1)
+    failures_per_client: int = Field(20, ge=1)
+
+
 class AppConfig(BaseModel):
     rules: str = "national-2024"
     grade_scheme: str = "2026"
@@ -88,6 +99,7 @@ class AppConfig(BaseModel):
     cap: CapConfig = Field(default_factory=CapConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
     escalation: dict[str, list[Step]] = Field(default_factory=dict)
+    auth: AuthConfig = Field(default_factory=AuthConfig)
 
     @field_validator("escalation")
     @classmethod

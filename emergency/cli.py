@@ -10,6 +10,7 @@ from emergency.commands.lists import lists_group
 from emergency.commands.notify import notify_group
 from emergency.commands.scheduler import scheduler
 from emergency.commands.serve import serve
+from emergency.commands.users import area_group, user_group
 from emergency.commands.warning import warning_group
 
 
@@ -41,3 +42,5 @@ main.add_command(warning_group)
 main.add_command(notify_group)
 main.add_command(serve)
 main.add_command(scheduler)
+main.add_command(user_group)
+main.add_command(area_group)

@@ -9,10 +9,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+import accounts.models  # noqa: F401
 import alerts.models  # noqa: F401
+import areas.models  # noqa: F401
 import config.events  # noqa: F401  (registers the events table)
 import emergency.forecasts.models  # noqa: F401
-import emergency.models  # noqa: F401
 import emergency.notices.models  # noqa: F401
 import emergency.warnings.models  # noqa: F401
 import lists.models  # noqa: F401

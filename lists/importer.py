@@ -76,7 +76,7 @@ class DbStored:
         return result
 
 
-def import_workbook(*, session: Session, path: Path, actor: str, rules: RuleSet, grade_scheme: str,
+def import_workbook(*, session: Session, path: Path, actor: str | events.Who, rules: RuleSet, grade_scheme: str,
                     dry_run: bool = False, progress: Progress | None = None) -> ImportResult:
     """Validate the workbook and, when it has no errors and this is no dry run, write it."""
     progress = progress or _no_progress
@@ -90,7 +90,7 @@ def import_workbook(*, session: Session, path: Path, actor: str, rules: RuleSet,
                          rules=rules, grade_scheme=grade_scheme, dry_run=dry_run, progress=progress, issues=issues)
 
 
-def import_sheets(*, session: Session, sheets: dict[str, Sheet], source: str, actor: str, rules: RuleSet,
+def import_sheets(*, session: Session, sheets: dict[str, Sheet], source: str, actor: str | events.Who, rules: RuleSet,
                   grade_scheme: str, sha256: str | None = None, dry_run: bool = False,
                   progress: Progress | None = None, issues: list | None = None,
                   now: datetime | None = None) -> ImportResult:
@@ -113,10 +113,10 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     pass
 
 
-def _write(session: Session, result: ImportResult, *, source: str, sha256: str | None, actor: str,
+def _write(session: Session, result: ImportResult, *, source: str, sha256: str | None, actor: str | events.Who,
            now: datetime, progress: Progress) -> None:
     plan = result.plan
-    record = ImportRecord(at=now, actor=actor, source=source[:300], sha256=sha256)
+    record = ImportRecord(at=now, actor=actor if isinstance(actor, str) else actor.username, source=source[:300], sha256=sha256)
     session.add(record)
     session.flush()
     areas = AreaIndex.load(session)
@@ -238,17 +238,25 @@ def _contacts(session: Session, plan: Plan, ids: dict[str, int], result: ImportR
 
 
 def _units(session: Session, plan: Plan, areas: AreaIndex) -> None:
-    stored = {u.name: u for u in session.scalars(select(Unit).where(Unit.name.in_(list(plan.units))))} if plan.units else {}
+    """Units are matched by area and name (unique per area); duties name a unit of the file, else the
+    stored unit of that name."""
+    stored = {(u.area_id, u.name): u for u in session.scalars(select(Unit).where(Unit.name.in_(list(plan.units))))
+              } if plan.units else {}
+    written: dict[str, Unit] = {}
     for name, u in plan.units.items():
         area_id = areas.unit_area(u.kind, u.district, name)
-        unit = stored.get(name) or Unit(name=name)
-        unit.kind, unit.area_id, unit.contact_name, unit.mobile, unit.email = u.kind, area_id, u.contact, u.mobile, u.email
-        if name not in stored:
+        unit = stored.get((area_id, name)) or Unit(name=name, area_id=area_id)
+        unit.kind, unit.contact_name, unit.mobile, unit.email = u.kind, u.contact, u.mobile, u.email
+        if unit.id is None:
             session.add(unit)
+        written[name] = unit
     session.flush()
     if plan.duties is None:
         return
-    unit_ids = dict(session.execute(select(Unit.name, Unit.id).where(Unit.name.in_(list(plan.duties)))).all())
+    unit_ids = {name: unit.id for name, unit in written.items() if name in plan.duties}
+    for chunk in chunked([n for n in plan.duties if n not in written], CHUNK):
+        for name, unit_id in session.execute(select(Unit.name, Unit.id).where(Unit.name.in_(chunk)).order_by(Unit.id)):
+            unit_ids.setdefault(name, unit_id)
     if unit_ids:
         session.execute(delete(UnitDuty).where(UnitDuty.unit_id.in_(list(unit_ids.values()))))
     rows = []

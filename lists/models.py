@@ -7,13 +7,8 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from areas.models import Area, AreaKind  # noqa: F401  (areas belong to the tree; re-exported)
 from config.db import Base, UTCDateTime
-
-
-class AreaKind(StrEnum):
-    CITY = "city"
-    DISTRICT = "district"
-    TOWN = "town"
 
 
 class UnitKind(StrEnum):
@@ -48,23 +43,15 @@ SELF_CHOSEN_GRADES = frozenset({"A+", "A", "引领性"})
 GRADES = ("A+", "A", "B", "B-", "C", "D", "引领性", "非引领性")
 
 
-class Area(Base):
-    __tablename__ = "areas"
-    __table_args__ = (UniqueConstraint("parent_id", "name", name="uq_areas_parent_name"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
-
-
 class Unit(Base):
     """A responsible unit: the command center, a department or a town/street office."""
 
     __tablename__ = "units"
+    # Unique per area, not nationwide: every district has its 区生态环境局.
+    __table_args__ = (UniqueConstraint("area_id", "name", name="uq_units_area_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
     # The district for the command center and departments; the town itself for a town office.
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)

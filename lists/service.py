@@ -3,16 +3,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config.rulesets import RuleSet
 from config.settings import POLLUTANTS, AppConfig
+from areas import service as areas
+from areas.service import AmbiguousArea, UnknownArea  # noqa: F401  (callers catch them from here)
 from lists.models import Area, Enterprise, ListVersion, Measure
-
-
-class UnknownArea(LookupError):
-    """No district or town/street of that name is stored."""
 
 
 @dataclass
@@ -44,35 +42,32 @@ class Adequacy:
                 "pollutants": {k: asdict(v) for k, v in self.pollutants.items()}}
 
 
-def _unknown(session: Session, name: str) -> UnknownArea:
-    known = session.scalars(select(Area.name).where(Area.kind == "district").order_by(Area.name)).all()
-    return UnknownArea(f"unknown area {name!r}; districts stored: {', '.join(known) or 'none (import lists first)'}")
-
-
 def find_area(session: Session, name: str) -> Area:
-    """The district or town/street of that name (a district before a town of the same name); raises UnknownArea."""
-    place = session.scalars(select(Area).where(Area.name == name).order_by(Area.kind != "district")).first()
-    if place is None:
-        raise _unknown(session, name)
-    return place
+    """The area of that name, code or name path; raises UnknownArea or AmbiguousArea (both LookupError)."""
+    return areas.find(session, name)
 
 
-def area_filter(session: Session, area: str | None):
-    """A WHERE clause on enterprises for the district or town/street named; raises UnknownArea."""
+def area_filter(session: Session, area: str | Area | None):
+    """A WHERE clause on enterprises for the area (and everything inside it); raises LookupError."""
     if area is None:
         return None
-    ids = list(session.scalars(select(Area.id).where(Area.name == area)))
-    if not ids:
-        raise _unknown(session, area)
-    return or_(Enterprise.district_id.in_(ids), Enterprise.town_id.in_(ids))
+    place = area if isinstance(area, Area) else find_area(session, area)
+    return in_area(place.path)
 
 
-def adequacy(*, session: Session, rules: RuleSet, config: AppConfig, level: str, area: str | None = None) -> Adequacy:
+def in_area(path: str):
+    """Enterprises whose town/street lies in the area of that path (every enterprise has a town)."""
+    return Enterprise.town_id.in_(areas.subtree(path=path))
+
+
+def adequacy(*, session: Session, rules: RuleSet, config: AppConfig, level: str, area: str | Area | None = None) -> Adequacy:
     """Per pollutant, the cut the current lists bring at the level against the required ratio.
 
     Raises KeyError for a level the rule set does not have, UnknownArea for an unknown area."""
     lvl = rules.level(level)
-    where = area_filter(session, area)
+    place = area if isinstance(area, Area) or area is None else find_area(session, area)
+    area = place.name if place is not None else None
+    where = area_filter(session, place)
     bases = select(func.count(), *(func.coalesce(func.sum(getattr(ListVersion, f"{p}_base")), 0.0) for p in POLLUTANTS)
                    ).select_from(Enterprise).join(ListVersion, ListVersion.id == Enterprise.current_version_id)
     cuts = select(*(func.coalesce(func.sum(getattr(Measure, f"{p}_cut")), 0.0) for p in POLLUTANTS)

@@ -1,10 +1,12 @@
-"""Areas (district → town/street) and which area a responsible unit answers for."""
+"""Which area a workbook's district, town and responsible unit belong to."""
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lists.models import Area, AreaKind, UnitKind
+from areas import service as areas
+from areas.models import Area, AreaKind
+from lists.models import UnitKind
 
 _OFFICE_SUFFIXES = ("人民政府", "办事处", "政府", "管委会")
 
@@ -18,18 +20,31 @@ def town_of_unit(name: str) -> str:
 
 
 class AreaIndex:
-    """Area ids by name, adding the districts and towns a workbook names for the first time."""
+    """Area ids by name, adding the districts and towns a workbook names for the first time.
+
+    A workbook names districts by name only: a name two stored districts share (two cities' 朝阳区)
+    is refused rather than guessed; a new district is added at the top level."""
 
     def __init__(self, session: Session, areas: list[Area]):
         self.session = session
-        self.districts = {a.name: a.id for a in areas if a.kind == AreaKind.DISTRICT}
+        self.districts: dict[str, int] = {}
+        self.ambiguous: set[str] = set()
+        for a in areas:
+            if a.kind == AreaKind.DISTRICT:
+                if a.name in self.districts:
+                    self.ambiguous.add(a.name)
+                self.districts.setdefault(a.name, a.id)
         self.towns = {(a.parent_id, a.name): a.id for a in areas if a.kind == AreaKind.TOWN}
+        self.parents = {a.id: a for a in areas}
 
     @classmethod
     def load(cls, session: Session) -> "AreaIndex":
         return cls(session, list(session.scalars(select(Area))))
 
     def district(self, name: str) -> int:
+        if name in self.ambiguous:
+            raise areas.AmbiguousArea(f"several districts are named {name!r}: import this district's lists "
+                                      "from a workbook for one city only")
         if name not in self.districts:
             self.districts[name] = self._add(name, AreaKind.DISTRICT, None)
         return self.districts[name]
@@ -46,7 +61,7 @@ class AreaIndex:
         return self.district(district)
 
     def _add(self, name: str, kind: AreaKind, parent_id: int | None) -> int:
-        area = Area(name=name, kind=kind, parent_id=parent_id)
-        self.session.add(area)
-        self.session.flush()
+        parent = self.parents.get(parent_id) if parent_id is not None else None
+        area = areas.add(self.session, name=name, kind=kind, parent=parent)
+        self.parents[area.id] = area
         return area.id

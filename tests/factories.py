@@ -106,3 +106,39 @@ def records_for_warnings() -> dict[str, list[dict[str, Any]]]:
     records["units"].append({"name": "西红门镇人民政府", "kind": "街道乡镇", "district": "大兴区", "contact": "钱七",
                              "mobile": "13900000003", "email": None})
     return records
+
+
+ROLES_BY_NAME = {"duty": "duty_officer", "a": "duty_officer", "b": "duty_officer", "chief": "commander",
+                 "commander": "commander", "chief2": "commander", "office": "office", "viewer": "viewer",
+                 "admin": "admin", "tester": "duty_officer"}
+
+
+def who(name: str, role: str | None = None, *, area_path: str | None = None):
+    """An Actor without a stored user (user_id None): roles by the tests' usual names."""
+    from accounts.permissions import Actor
+
+    return Actor(username=name, role=role or ROLES_BY_NAME[name], area_path=area_path)
+
+
+def add_user(session: Session, username: str, role: str, area=None):
+    """A stored user and its Actor; returns (actor, password)."""
+    from accounts import service as accounts
+    from accounts.permissions import system
+    from config.db import utcnow
+
+    user, password = accounts.add_user(session=session, actor=system("tests"), username=username, role=role,
+                                       area=area, display_name=username, now=utcnow())
+    return accounts.actor_of(session, user), password
+
+
+def browser_sign_in(client, username: str, password: str, next: str = "/"):
+    """Sign in through /login as a browser does (the form's CSRF token from its cookie); returns the
+    response and the session's CSRF token read from the home page."""
+    import re
+
+    client.get("/login")
+    response = client.post("/login", data={"username": username, "password": password, "next": next,
+                                           "csrf_token": client.cookies.get("emergency_login_csrf", "")})
+    home = client.get("/")
+    found = re.search(r'name="csrf-token" content="([^"]+)"', home.text)
+    return response, found.group(1) if found else None

@@ -21,7 +21,7 @@ from emergency.notices import tokens
 from emergency.notices.render import Renderer
 from emergency.warnings import service
 from emergency.warnings.models import Recipient
-from tests.factories import records_for_warnings, run_import, write_xlsx
+from tests.factories import who, records_for_warnings, run_import, write_xlsx
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=timezone(timedelta(hours=8)))
 RULES = rulesets.load("national-2024")
@@ -83,9 +83,9 @@ class World:
         with self.sessions() as session, session.begin():
             request = service.draft(session=session, rules=RULES, config=config, area="大兴区", level=level,
                                     start=now + timedelta(hours=start_hours), end=now + timedelta(hours=end_hours),
-                                    reason="会商结论", actor="duty", now=now)
+                                    reason="会商结论", actor=who("duty"), now=now)
             service.approve(session=session, rules=RULES, config=config, warning_id=request.warning_id,
-                            actor="chief", now=now)
+                            actor=who("chief"), now=now)
             return request.warning_id
 
     def dispatcher(self, transports=None, name: str = "w1", **config) -> Dispatcher:

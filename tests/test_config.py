@@ -7,7 +7,7 @@ from sqlalchemy import select
 from config import rulesets
 from config.events import Event, EventKind
 from config.settings import ConfigError, Settings
-from emergency.auth import hash_password, verify_password
+from accounts.passwords import hash_password, verify
 from tests.factories import make_records, run_import, write_xlsx
 
 
@@ -49,9 +49,13 @@ def test_unknown_time_zone_fails_fast(monkeypatch):
 
 def test_passwords_are_stored_hashed_and_verified():
     stored = hash_password("s3cret-密码")
-    assert "s3cret" not in stored and stored != hash_password("s3cret-密码")  # salted
-    assert verify_password("s3cret-密码", stored) and not verify_password("wrong", stored)
-    assert not verify_password("x", "garbage")
+    assert stored.startswith("$argon2id$") and "s3cret" not in stored and stored != hash_password("s3cret-密码")
+    assert verify("s3cret-密码", stored) == (True, False) and verify("wrong", stored) == (False, False)
+    assert verify("x", "garbage") == (False, False) and verify("x", None) == (False, False)
+    # a hash of the scrypt era still verifies, and asks to be replaced
+    legacy = ("scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$" + __import__("base64").b64encode(__import__("hashlib").scrypt(
+        b"old-pass", salt=bytes(16), n=16384, r=8, p=1)).decode())
+    assert verify("old-pass", legacy) == (True, True) and verify("other", legacy) == (False, True)
 
 
 def test_import_writes_one_event_with_who_and_what(session, tmp_path):

@@ -2,6 +2,8 @@
 clock, on SQLite and PostgreSQL (committed for real: the worker uses its own sessions)."""
 from __future__ import annotations
 
+from tests.factories import who
+
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -47,10 +49,11 @@ def test_a_refused_approval_writes_no_delivery(world):
     with world.sessions() as session, session.begin():
         request = service.draft(session=session, rules=RULES, config=world.settings.app, area="大兴区", level="orange",
                                 start=world.clock.now + timedelta(hours=16), end=world.clock.now + timedelta(hours=88),
-                                reason="r", actor="duty", now=world.clock.now)
+                                reason="r", actor=who("duty"), now=world.clock.now)
     with world.sessions() as session, session.begin(), pytest.raises(service.Refused):
+        # the same person (same name, no stored user) in a commander's role: refused all the same
         service.approve(session=session, rules=RULES, config=world.settings.app, warning_id=request.warning_id,
-                        actor="duty", now=world.clock.now)
+                        actor=who("duty", "commander"), now=world.clock.now)
     assert world.deliveries() == []
 
 
@@ -130,9 +133,9 @@ def test_per_recipient_cap_stops_what_would_exceed_it(world):
     with world.sessions() as session, session.begin():
         # a second notice to the same numbers within the day (an upgrade)
         service.request_change(session=session, rules=RULES, config=world.settings.app, warning_id=warning_id,
-                               level="red", end=None, reason="升级", actor="duty", now=world.clock.now)
+                               level="red", end=None, reason="升级", actor=who("duty"), now=world.clock.now)
         service.approve(session=session, rules=RULES, config=world.settings.app, warning_id=warning_id,
-                        actor="chief", now=world.clock.now)
+                        actor=who("chief"), now=world.clock.now)
     world.dispatcher(per_recipient_per_day=1).run(once=True)
     second = [d for d in world.deliveries() if d.status == "failed"]
     assert second and all("per-recipient limit" in d.error for d in second)

@@ -12,7 +12,7 @@ from config.events import Event, EventKind
 from emergency.notices import acknowledge, audit, escalation
 from emergency.warnings.models import Activation, Recipient
 from lists.models import Enterprise
-from tests.factories import code
+from tests.factories import who, code
 from tests.notifying import NOW, make_world
 
 
@@ -124,9 +124,9 @@ def test_a_lifted_warning_escalates_no_further(world):
 
     warning_id = world.issue("orange")
     with world.sessions() as session, session.begin():
-        service.request_lift(session=session, warning_id=warning_id, at=world.clock.now, reason="好转", actor="duty",
+        service.request_lift(session=session, warning_id=warning_id, at=world.clock.now, reason="好转", actor=who("duty"),
                              now=world.clock.now)
-        service.approve(session=session, rules=RULES, config=world.settings.app, warning_id=warning_id, actor="chief",
+        service.approve(session=session, rules=RULES, config=world.settings.app, warning_id=warning_id, actor=who("chief"),
                         now=world.clock.now)
     assert sweep(world, 500) == []
 

@@ -1,6 +1,9 @@
 """Forecast CSV import (all or nothing, superseding), assessment, and the Beijing replay."""
 from __future__ import annotations
 
+from areas.service import add as add_area
+from tests.factories import who
+
 import json
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
@@ -22,18 +25,15 @@ RULES = rulesets.load("national-2024")
 
 @pytest.fixture
 def areas(session):
-    district = Area(name="大兴区", kind="district")
-    session.add(district)
-    session.flush()
-    session.add(Area(name="黄村镇", kind="town", parent_id=district.id))
-    session.flush()
+    district = add_area(session, name="大兴区", kind="district")
+    add_area(session, name="黄村镇", kind="town", parent=district)
     return session
 
 
 def load(session, tmp_path, text: str, name="f.csv", now=datetime(2026, 12, 1, tzinfo=timezone.utc)):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    return import_forecast(session=session, path=path, actor="tester", zone=ZONE, now=now)
+    return import_forecast(session=session, path=path, actor=who("tester"), zone=ZONE, now=now)
 
 
 def test_aqi_given_is_kept_and_otherwise_computed_from_concentrations(areas, tmp_path):

@@ -15,7 +15,7 @@ from config.settings import AppConfig
 from emergency.warnings import service
 from emergency.warnings.models import ActivatedDuty, ActivatedEnterprise, Activation, Recipient, Request, Warning
 from lists.models import Enterprise, Measure
-from tests.factories import code, make_measure, records_for_warnings, run_import, write_xlsx
+from tests.factories import who, code, make_measure, records_for_warnings, run_import, write_xlsx
 
 RULES = rulesets.load("national-2024")
 CONFIG = AppConfig()
@@ -35,21 +35,21 @@ def lists(session, tmp_path):
 
 def draft(session, *, area="大兴区", level="orange", start=at(16), end=at(88), by="duty", now=NOW, reason="会商结论"):
     return service.draft(session=session, rules=RULES, config=CONFIG, area=area, level=level, start=start, end=end,
-                         reason=reason, actor=by, now=now)
+                         reason=reason, actor=who(by), now=now)
 
 
 def approve(session, warning_id, *, by="chief", now=NOW, override=None):
-    return service.approve(session=session, rules=RULES, config=CONFIG, warning_id=warning_id, actor=by, now=now,
-                           override_reason=override)
+    return service.approve(session=session, rules=RULES, config=CONFIG, warning_id=warning_id, actor=who(by, "commander"),
+                           now=now, override_reason=override)
 
 
 def change(session, warning_id, *, level=None, end=None, by="duty", now=NOW):
     return service.request_change(session=session, rules=RULES, config=CONFIG, warning_id=warning_id, level=level,
-                                  end=end, reason="会商：形势变化", actor=by, now=now)
+                                  end=end, reason="会商：形势变化", actor=who(by), now=now)
 
 
 def lift(session, warning_id, *, when=NOW, by="duty", now=NOW):
-    return service.request_lift(session=session, warning_id=warning_id, at=when, reason="空气质量好转", actor=by, now=now)
+    return service.request_lift(session=session, warning_id=warning_id, at=when, reason="空气质量好转", actor=who(by), now=now)
 
 
 def issued(session, level="orange", **kwargs) -> int:
@@ -148,7 +148,7 @@ def test_a_scheduled_warning_can_be_lifted_before_it_starts(lists):
 
 def test_withdrawn_draft_frees_the_area(lists):
     request = draft(lists)
-    service.withdraw(session=lists, warning_id=request.warning_id, reason="会商改期", actor="chief", now=NOW)
+    service.withdraw(session=lists, warning_id=request.warning_id, reason="会商改期", actor=who("chief"), now=NOW)
     assert status(lists, request.warning_id) == "withdrawn"
     assert draft(lists).warning_id != request.warning_id
 

@@ -7,8 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from emergency.models import Role
-from emergency.staff import set_user
+from tests.factories import add_user, browser_sign_in
 from emergency.web.app import create_app
 from emergency.warnings import service
 from lists.models import Measure
@@ -85,16 +84,17 @@ def test_a_unit_sees_its_duties(world, web):
 def test_simulator_needs_a_staff_sign_in_and_replies_take_the_real_path(world, web):
     assert web.get("/simulator").status_code == 303
     with world.sessions() as session, session.begin():
-        password = set_user(session=session, username="office", display_name="办公室", role=Role.OFFICE, actor="t")
-    assert web.post("/login", data={"username": "office", "password": "wrong"}).status_code == 401
-    signed_in = web.post("/login", data={"username": "office", "password": password, "next": "/simulator"})
+        _, password = add_user(session, "office", "admin")
+    assert browser_sign_in(web, "office", "wrong")[0].status_code == 401
+    signed_in, csrf = browser_sign_in(web, "office", password, next="/simulator")
     assert signed_in.status_code == 303 and signed_in.headers["location"] == "/simulator"
     world.dispatcher().run(once=True)  # the notices go out (fake transports)
     assert web.get("/simulator").status_code == 200
     # a reply typed in the simulator goes through the same inbound path as a real SMS
     from alerts.models import Acknowledgment, InboxMessage
 
-    reply = web.post("/simulator/inbox/+8613800000002/reply", data={"body": "收到"})
+    assert web.post("/simulator/inbox/+8613800000002/reply", data={"body": "收到"}).status_code == 403  # no CSRF token
+    reply = web.post("/simulator/inbox/+8613800000002/reply", data={"body": "收到", "csrf_token": csrf})
     assert reply.status_code == 303
     with world.sessions() as session:
         answers = session.scalars(select(InboxMessage).where(InboxMessage.address == "+8613800000002")
@@ -108,8 +108,8 @@ def test_the_simulator_shows_what_was_sent(world, web):
 
     world.dispatcher(transports=transports.build(world.settings, world.sessions)).run(once=True)
     with world.sessions() as session, session.begin():
-        password = set_user(session=session, username="duty", display_name="值班员", role=Role.DUTY_OFFICER, actor="t")
-    web.post("/login", data={"username": "duty", "password": password})
+        _, password = add_user(session, "duty", "admin")
+    browser_sign_in(web, "duty", password)
     listing = web.get("/simulator")
     assert "+8613800000002" in listing.text and "c2@example.com" in listing.text
     inbox = web.get("/simulator/inbox/+8613800000002")

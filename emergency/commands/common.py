@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import functools
+import getpass
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -13,9 +13,10 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from config import rulesets
-from config.db import make_engine, make_sessionmaker
-from config.settings import ConfigError, Settings
+from accounts import service as accounts
+from accounts.permissions import Action, Actor, Forbidden, system
+from config.settings import ConfigError
+from emergency.context import Context
 
 
 class Rejected(click.ClickException):
@@ -27,24 +28,33 @@ class Rejected(click.ClickException):
         click.echo(f"错误 / error: {self.format_message()}", err=True)
 
 
-class App:
+class App(Context):
+    """The application context of one command; a configuration that cannot be used exits 1."""
+
     def __init__(self, db_url: str | None):
         try:
-            self.settings = Settings(**({"database_url": db_url} if db_url else {}))
-            self.config = self.settings.app
-            self.rules = rulesets.load(self.config.rules)
+            super().__init__(db_url=db_url)
         except ValidationError as exc:
             raise Rejected(f"invalid setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") from exc
         except ConfigError as exc:
             raise Rejected(str(exc)) from exc
-        self.engine = make_engine(self.settings.database_url)
-        self.sessions = make_sessionmaker(self.engine)
 
-    @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session whose work is committed at the end, or rolled back whole on any error."""
-        with self.sessions() as session, session.begin():
-            yield session
+    def actor(self, session: Session, username: str, action: Action | None = None) -> Actor:
+        """The active user named by --by, allowed to do `action`; exit 1 otherwise."""
+        try:
+            actor = accounts.acting(session, username)
+            if action is not None:
+                actor.require(action)
+        except (accounts.BadUser, Forbidden) as exc:
+            raise Rejected(str(exc)) from None
+        return actor
+
+    def operator(self, session: Session, username: str | None, action: Action) -> Actor:
+        """The user named by --by; without it, the operator at this server's shell acts as the system
+        (recorded as operator:OS_USER), as for `init` and `demo`."""
+        if username is None:
+            return system(f"operator:{getpass.getuser()}")
+        return self.actor(session, username, action)
 
     def require_schema(self) -> None:
         from emergency.database import current_revision, head_revision

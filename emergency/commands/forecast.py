@@ -1,12 +1,12 @@
 """emergency forecast import | assess | replay"""
 from __future__ import annotations
 
-import getpass
 from datetime import date, datetime
 from pathlib import Path
 
 import click
 
+from accounts.permissions import Action
 from config import rulesets
 from config.settings import ConfigError
 from emergency.commands.common import App, Rejected, command, emit_json
@@ -30,7 +30,7 @@ def rules_named(app: App, name: str | None):
 @command(forecast_group, "import", json_output=True)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Validate only; store nothing.")
-@click.option("--by", "actor", default=None, help="Who imports (recorded in the event log); default: the OS user.")
+@click.option("--by", "actor", default=None, help="The duty officer importing (a user); default: this shell's operator.")
 def import_(app: App, file: Path, dry_run: bool, actor: str | None, as_json: bool) -> None:
     """Store the forecast in FILE.csv, all rows or none (errors name the row and column)."""
     if not file.is_file():
@@ -38,7 +38,7 @@ def import_(app: App, file: Path, dry_run: bool, actor: str | None, as_json: boo
     app.require_schema()
     with app.transaction() as session:
         try:
-            result = import_forecast(session=session, path=file, actor=actor or getpass.getuser(),
+            result = import_forecast(session=session, path=file, actor=app.operator(session, actor, Action.IMPORT_FORECAST),
                                      zone=app.settings.tz, dry_run=dry_run)
         except UnicodeDecodeError:
             raise Rejected(f"{file} is not UTF-8 text: save the CSV as UTF-8") from None

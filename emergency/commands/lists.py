@@ -1,15 +1,15 @@
 """emergency lists template | import | export | check"""
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
 import click
 
+from accounts.permissions import Action
+from emergency.enterprises.service import import_lists
 from emergency.commands.common import App, Rejected, TerminalProgress, command, emit_json
 from lists import service
 from lists.export import export_lists, write_template
-from lists.importer import import_workbook
 
 
 @click.group(name="lists")
@@ -28,7 +28,7 @@ def template(app: App, out: Path) -> None:
 @command(lists_group, "import", json_output=True)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
-@click.option("--by", "actor", default=None, help="Who imports (recorded in the event log); default: the OS user.")
+@click.option("--by", "actor", default=None, help="The user importing (duty officer or admin); default: this shell's operator.")
 def import_(app: App, file: Path, dry_run: bool, actor: str | None, as_json: bool) -> None:
     """Validate FILE.xlsx and import it, all or nothing. Exit status 1 when it has errors."""
     if not file.is_file():
@@ -36,8 +36,12 @@ def import_(app: App, file: Path, dry_run: bool, actor: str | None, as_json: boo
     app.require_schema()
     progress = TerminalProgress()
     with app.transaction() as session:
-        result = import_workbook(session=session, path=file, actor=actor or getpass.getuser(), rules=app.rules,
-                                 grade_scheme=app.config.grade_scheme, dry_run=dry_run, progress=progress)
+        try:
+            result = import_lists(session=session, path=file, actor=app.operator(session, actor, Action.IMPORT_LISTS),
+                                  rules=app.rules, grade_scheme=app.config.grade_scheme, dry_run=dry_run,
+                                  progress=progress)
+        except LookupError as exc:  # a district name two cities share
+            raise Rejected(str(exc)) from None
     progress.close()
     plan = result.plan
     if as_json:

@@ -8,11 +8,12 @@ import click
 from sqlalchemy import select
 
 from config.db import utcnow
+from accounts.permissions import Forbidden
 from emergency.commands.common import App, Rejected, command, emit_json
 from emergency.warnings import cap as caps
 from emergency.warnings import service
 from emergency.warnings.models import Warning
-from emergency.warnings.views import warning_json
+from emergency.warnings.documents import warning_json
 
 
 class Time(click.ParamType):
@@ -43,14 +44,15 @@ def aware(app: App, value: datetime | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=app.settings.tz)
 
 
-def run(app: App, action, **kwargs):
-    """Carry out one lifecycle action in a transaction: all of it, or nothing and exit 1."""
+def run(app: App, action, by: str, **kwargs):
+    """Carry out one lifecycle action as the user named by --by, in a transaction: all of it, or
+    nothing and exit 1 (an unknown or disabled user, a role that may not, a refusal)."""
     app.require_schema()
     try:
         with app.transaction() as session:
-            result = action(session=session, now=utcnow(), **kwargs)
+            result = action(session=session, now=utcnow(), actor=app.actor(session, by), **kwargs)
             return result, warning_json(session, session.get(Warning, result.warning_id), app.settings.tz)
-    except service.Refused as exc:
+    except (service.Refused, Forbidden) as exc:
         raise Rejected(str(exc)) from None
 
 
@@ -80,7 +82,7 @@ def report(document: dict, as_json: bool, headline: str) -> None:
 def draft(app: App, level, area, start, end, reason, actor, as_json) -> None:
     """Draft a warning; it goes out only when another person approves it."""
     request, doc = run(app, service.draft, rules=app.rules, config=app.config, area=area, level=level,
-                       start=aware(app, start), end=aware(app, end), reason=reason, actor=actor)
+                       start=aware(app, start), end=aware(app, end), reason=reason, by=actor)
     report(doc, as_json, f"预警草稿 draft #{doc['id']}: {doc['level']} {doc['area']} {doc['start']} – {doc['end']}; "
                          f"审批 approve with: emergency warning approve {doc['id']} --by OTHER_USER")
 
@@ -91,7 +93,7 @@ def draft(app: App, level, area, start, end, reason, actor, as_json) -> None:
 @click.option("--reason", "override", default=None, help="Required when the lists miss the ratio: why approve anyway.")
 def approve(app: App, warning_id, actor, override, as_json) -> None:
     """Sign off the pending draft, change or lift of WARNING_ID; it is activated at once."""
-    activation, doc = run(app, service.approve, rules=app.rules, config=app.config, warning_id=warning_id, actor=actor,
+    activation, doc = run(app, service.approve, rules=app.rules, config=app.config, warning_id=warning_id, by=actor,
                           override_reason=override)
     doc["activation"] = {"id": activation.id, "kind": activation.kind, "enterprises": activation.enterprises,
                          "changed": activation.changed, "recipients": activation.recipients}
@@ -111,7 +113,7 @@ def change(app: App, warning_id, level, end, reason, actor, as_json) -> None:
     if level is None and end is None:
         raise click.UsageError("give --level and/or --end")
     request, doc = run(app, service.request_change, rules=app.rules, config=app.config, warning_id=warning_id,
-                       level=level, end=aware(app, end), reason=reason, actor=actor)
+                       level=level, end=aware(app, end), reason=reason, by=actor)
     report(doc, as_json, f"变更申请 change #{doc['id']}: → {request.level}, end {request.end_at.isoformat()}; "
                          f"awaiting approval")
 
@@ -123,7 +125,7 @@ def change(app: App, warning_id, level, end, reason, actor, as_json) -> None:
 @click.option("--by", "actor", required=True)
 def lift(app: App, warning_id, at, reason, actor, as_json) -> None:
     """Ask to lift WARNING_ID at a time; then `approve` by another person."""
-    request, doc = run(app, service.request_lift, warning_id=warning_id, at=aware(app, at), reason=reason, actor=actor)
+    request, doc = run(app, service.request_lift, warning_id=warning_id, at=aware(app, at), reason=reason, by=actor)
     report(doc, as_json, f"解除申请 lift #{doc['id']} at {request.lift_at.isoformat()}; awaiting approval")
 
 
@@ -133,7 +135,7 @@ def lift(app: App, warning_id, at, reason, actor, as_json) -> None:
 @click.option("--by", "actor", required=True)
 def withdraw(app: App, warning_id, reason, actor, as_json) -> None:
     """Withdraw (or reject) the pending request of WARNING_ID; a withdrawn draft closes it."""
-    request, doc = run(app, service.withdraw, warning_id=warning_id, reason=reason, actor=actor)
+    request, doc = run(app, service.withdraw, warning_id=warning_id, reason=reason, by=actor)
     report(doc, as_json, f"已撤回 withdrawn: {request.kind} request of #{doc['id']}; status {doc['status']}")
 
 
@@ -142,8 +144,7 @@ def withdraw(app: App, warning_id, reason, actor, as_json) -> None:
 def list_(app: App, everything: bool, as_json: bool) -> None:
     """The warnings (open ones unless --all), newest first."""
     app.require_schema()
-    with app.transaction() as session:
-        service.advance(session=session, now=utcnow())
+    with app.sessions() as session:
         query = select(Warning).order_by(Warning.id.desc())
         if not everything:
             query = query.where(Warning.status.in_(service.OPEN))
@@ -165,8 +166,7 @@ def list_(app: App, everything: bool, as_json: bool) -> None:
 def show(app: App, warning_id: int, as_json: bool) -> None:
     """One warning: status, level, times, counts, and the history of its requests."""
     app.require_schema()
-    with app.transaction() as session:
-        service.advance(session=session, now=utcnow())
+    with app.sessions() as session:
         warning = session.get(Warning, warning_id)
         if warning is None:
             raise Rejected(f"there is no warning {warning_id}")

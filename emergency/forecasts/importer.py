@@ -18,7 +18,8 @@ from config.events import EventKind, record
 from emergency.forecasts import aqi
 from emergency.forecasts.models import Forecast, ForecastImport
 from lists.issues import Issue
-from lists.models import Area
+from accounts.permissions import Action, Actor
+from areas.models import DEPTH, Area
 
 COLUMNS = ("area", "date", "aqi", *aqi.POLLUTANTS, "issued_at")
 REQUIRED = ("area", "date")
@@ -86,11 +87,20 @@ class RowReader:
         return value if value.tzinfo else value.replace(tzinfo=zone)
 
 
-def areas_by_name(session: Session) -> dict[str, int]:
-    """Area names to ids; where a town's name repeats across districts, the district of that name wins."""
+def areas_by_name(session: Session, scope: str | None = None) -> dict[str, int]:
+    """Area names, name paths and GB/T 2260 codes to ids, within the area of path `scope` (None: all);
+    where a name repeats, the highest area of that name wins (a district before a town)."""
+    query = select(Area.id, Area.name, Area.code, Area.path, Area.kind)
+    if scope is not None:
+        query = query.where(Area.path.startswith(scope))
+    rows = session.execute(query).all()
+    names = {area_id: name for area_id, name, *_ in rows}
     found: dict[str, int] = {}
-    for area_id, name in session.execute(select(Area.id, Area.name).order_by(Area.kind != "district")):
+    for area_id, name, code, path, kind in sorted(rows, key=lambda r: DEPTH.get(r.kind, 9)):
         found.setdefault(name, area_id)
+        found.setdefault("/".join(names.get(int(i), "?") for i in path.strip("/").split("/")), area_id)
+        if code:
+            found[code] = area_id
     return found
 
 
@@ -152,7 +162,7 @@ def parse_row(row: RowReader, areas: dict[str, int], zone: ZoneInfo, now: dateti
                     aqi_given=given is not None, primary=",".join(computed.primary) if computed else "", **values)
 
 
-def import_forecast(*, session: Session, path: Path, actor: str, zone: ZoneInfo, now: datetime | None = None,
+def import_forecast(*, session: Session, path: Path, actor: Actor, zone: ZoneInfo, now: datetime | None = None,
                     dry_run: bool = False) -> ForecastResult:
     """Validate the CSV file and store its rows in the session's transaction, or store nothing and
     return the errors. Raises OSError or UnicodeDecodeError for an unreadable file."""
@@ -161,14 +171,16 @@ def import_forecast(*, session: Session, path: Path, actor: str, zone: ZoneInfo,
                        now=now, dry_run=dry_run, sha256=hashlib.sha256(data).hexdigest())
 
 
-def import_text(*, session: Session, text: str, source: str, actor: str, zone: ZoneInfo, now: datetime | None = None,
+def import_text(*, session: Session, text: str, source: str, actor: Actor, zone: ZoneInfo, now: datetime | None = None,
                 dry_run: bool = False, sha256: str | None = None) -> ForecastResult:
-    """As import_forecast, for CSV text already read."""
+    """As import_forecast, for CSV text already read. Raises Forbidden for a role that may not import;
+    areas outside the actor's area are unknown to it."""
+    actor.require(Action.IMPORT_FORECAST)
     now = now or utcnow()
-    result = parse(text, source=source, areas=areas_by_name(session), zone=zone, now=now)
+    result = parse(text, source=source, areas=areas_by_name(session, actor.area_path), zone=zone, now=now)
     if result.errors or dry_run:
         return result
-    batch = ForecastImport(at=now, actor=actor, source=source[:300], rows=len(result.rows),
+    batch = ForecastImport(at=now, actor=actor.username, source=source[:300], rows=len(result.rows),
                            sha256=sha256 or hashlib.sha256(text.encode()).hexdigest())
     session.add(batch)
     session.flush()

@@ -8,16 +8,11 @@ from sqlalchemy import Integer, and_, case, cast, exists, func, insert, literal,
 from sqlalchemy.orm import Session, aliased
 
 from emergency.warnings.models import ActivatedDuty, ActivatedEnterprise, Activation, Kind, Recipient, Request, Warning
+from areas import service as areas
+from lists.service import in_area
 from lists.models import SELF_CHOSEN_GRADES, Area, Contact, Enterprise, ListVersion, Measure, Unit, UnitDuty
 
 MEASURE_FIELDS = ("position", "target", "action", "description", "limit_pct", "so2_cut", "nox_cut", "pm_cut", "vocs_cut")
-
-
-def area_ids(session: Session, area_id: int) -> list[int]:
-    """The area, the district above it and the towns below it: the units concerned by a warning there."""
-    parent = session.scalar(select(Area.parent_id).where(Area.id == area_id))
-    children = session.scalars(select(Area.id).where(Area.parent_id == area_id)).all()
-    return [area_id, *([parent] if parent else []), *children]
 
 
 def activate(*, session: Session, warning: Warning, request: Request, previous: Activation | None,
@@ -28,23 +23,24 @@ def activate(*, session: Session, warning: Warning, request: Request, previous: 
                             starts_at=request.start_at, ends_at=request.lift_at or request.end_at, created_at=now)
     session.add(activation)
     session.flush()
+    place = session.get(Area, warning.area_id)
     if previous is None:
-        _enterprises_from_lists(session, activation, warning.area_id)
+        _enterprises_from_lists(session, activation, place)
     else:
         everyone = request.kind == Kind.LIFT or request.end_at != previous.ends_at
         _enterprises_from_previous(session, activation, previous, everyone)
-    units = area_ids(session, warning.area_id)
+    units = areas.concerned_units_areas(session, place)
     _duties(session, activation, units)
     _recipients(session, activation, units)
     _count(session, activation)
     return activation
 
 
-def _enterprises_from_lists(session: Session, activation: Activation, area_id: int) -> None:
+def _enterprises_from_lists(session: Session, activation: Activation, place: Area) -> None:
     self_chosen = or_(func.coalesce(ListVersion.grade, "").in_(sorted(SELF_CHOSEN_GRADES)), ListVersion.guarantee == true())
     rows = (select(literal(activation.id), Enterprise.id, Enterprise.current_version_id, self_chosen, true())
             .join(ListVersion, ListVersion.id == Enterprise.current_version_id)
-            .where(or_(Enterprise.district_id == area_id, Enterprise.town_id == area_id)))
+            .where(in_area(place.path)))
     session.execute(insert(ActivatedEnterprise).from_select(
         ["activation_id", "enterprise_id", "list_version_id", "self_chosen", "changed"], rows))
 

@@ -72,8 +72,11 @@ class Request(Base):
     lift_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(Text)
     requested_by: Mapped[str] = mapped_column(String(100))
+    # The sign-off rule compares these user ids, never names.
+    requested_by_id: Mapped[int | None]
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_by_id: Mapped[int | None]
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Why it was approved although the lists miss the required ratio (required then).
     override_reason: Mapped[str | None] = mapped_column(Text)
@@ -155,3 +158,12 @@ class Recipient(Base):
     role: Mapped[str] = mapped_column(String(20))
     mobile: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(200))
+
+
+def status_at(warning: Warning, now: datetime) -> str:
+    """What an approved warning's status is at `now` (scheduled, active, expired or lifted)."""
+    if warning.lifted_at is not None and warning.lifted_at <= now:
+        return Status.LIFTED
+    if warning.end_at <= now:
+        return Status.EXPIRED
+    return Status.ACTIVE if warning.start_at <= now else Status.SCHEDULED

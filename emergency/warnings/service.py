@@ -8,13 +8,15 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from accounts.permissions import Action, Actor, Forbidden
+from areas import service as areas
 from config.events import EventKind, record
 from config.rulesets import RuleSet
 from config.settings import AppConfig
 from emergency.forecasts.service import NoForecast, assess_area
 from emergency.notices import schedule
-from emergency.warnings.activation import activate, area_ids
-from emergency.warnings.models import OPEN, Activation, Kind, Request, RequestStatus, Status, Warning
+from emergency.warnings.activation import activate
+from emergency.warnings.models import OPEN, Activation, Kind, Request, RequestStatus, Status, Warning, status_at
 from lists import service as lists_service
 from lists.models import Area
 
@@ -22,28 +24,39 @@ SYSTEM = "system"
 
 
 class Refused(Exception):
-    """The request cannot be carried out; nothing was changed. Says why in Chinese and English."""
+    """The request conflicts with the current state (409); nothing was changed. Says why in Chinese
+    and English; `code` names the reason for programs."""
 
-    def __init__(self, zh: str, en: str):
+    def __init__(self, zh: str, en: str, code: str = "conflict", field: str | None = None):
         super().__init__(f"{zh} / {en}")
-        self.zh, self.en = zh, en
+        self.zh, self.en, self.code, self.field = zh, en, code, field
+
+
+class Invalid(Refused):
+    """A field of the request is invalid (422); `field` names it."""
+
+
+class NotFound(Refused):
+    """No such warning, or not in the user's area (404)."""
 
 
 def draft(*, session: Session, rules: RuleSet, config: AppConfig, area: str, level: str, start: datetime,
-          end: datetime, reason: str, actor: str, now: datetime) -> Request:
-    """A new warning in draft, with its issue request pending approval. Raises Refused."""
+          end: datetime, reason: str, actor: Actor, now: datetime) -> Request:
+    """A new warning in draft, with its issue request pending approval. Raises Refused, Forbidden."""
+    actor.require(Action.DRAFT)
     advance(session=session, now=now)
     key = level_key(rules, level)
-    place = find_area(session, area)
+    place = find_area(session, area, actor)
     check_window(start, end, now)
-    lock_district(session, place)
+    lock_tree(session, place)
     existing = session.scalars(select(Warning).where(Warning.status.in_(OPEN),
-                                                     Warning.area_id.in_(area_ids(session, place.id)))).first()
+                                                     Warning.area_id.in_(areas.overlapping(session, place)))).first()
     if existing is not None:
-        raise Refused(f"{area} 已有预警 #{existing.id}（{existing.status}），请变更或解除该预警",
-                      f"{area} is already under warning {existing.id} ({existing.status}): change or lift that one")
+        raise Refused(f"{place.name} 已有预警 #{existing.id}（{existing.status}），请变更或解除该预警",
+                      f"{place.name} is already under warning {existing.id} ({existing.status}): change or lift that one",
+                      code="area_under_warning")
     warning = Warning(area_id=place.id, rules=rules.name, level=key, status=Status.DRAFT, start_at=start, end_at=end,
-                      created_by=actor, created_at=now)
+                      created_by=actor.username, created_at=now)
     session.add(warning)
     session.flush()
     request = new_request(session, warning, Kind.ISSUE, level=key, end=end, reason=reason, actor=actor, now=now)
@@ -56,14 +69,15 @@ def draft(*, session: Session, rules: RuleSet, config: AppConfig, area: str, lev
 
 
 def request_change(*, session: Session, rules: RuleSet, config: AppConfig, warning_id: int, level: str | None,
-                   end: datetime | None, reason: str, actor: str, now: datetime) -> Request:
-    """An upgrade, downgrade and/or extension (or shortening) awaiting approval. Raises Refused."""
+                   end: datetime | None, reason: str, actor: Actor, now: datetime) -> Request:
+    """An upgrade, downgrade and/or extension (or shortening) awaiting approval. Raises Refused, Forbidden."""
+    actor.require(Action.REQUEST_CHANGE)
     advance(session=session, now=now)
-    warning = changeable(session, warning_id, "变更", "changed")
+    warning = changeable(session, warning_id, actor, "变更", "changed")
     key = level_key(rules, level) if level else warning.level
     new_end = end or warning.end_at
     if key == warning.level and new_end == warning.end_at:
-        raise Refused("级别和结束时间都没有变化", "neither the level nor the end changes")
+        raise Invalid("级别和结束时间都没有变化", "neither the level nor the end changes", code="no_change", field="level")
     check_window(warning.start_at, new_end, now)
     request = new_request(session, warning, Kind.CHANGE, level=key, end=new_end, reason=reason, actor=actor, now=now)
     place = session.get(Area, warning.area_id)
@@ -76,13 +90,15 @@ def request_change(*, session: Session, rules: RuleSet, config: AppConfig, warni
     return request
 
 
-def request_lift(*, session: Session, warning_id: int, at: datetime, reason: str, actor: str, now: datetime) -> Request:
-    """Lifting at `at` (now or later), awaiting approval. Raises Refused."""
+def request_lift(*, session: Session, warning_id: int, at: datetime, reason: str, actor: Actor, now: datetime) -> Request:
+    """Lifting at `at` (now or later), awaiting approval. Raises Refused, Forbidden."""
+    actor.require(Action.REQUEST_LIFT)
     advance(session=session, now=now)
-    warning = changeable(session, warning_id, "解除", "lifted")
+    warning = changeable(session, warning_id, actor, "解除", "lifted")
     if at >= warning.end_at:
-        raise Refused(f"解除时间不早于结束时间 {warning.end_at:%Y-%m-%d %H:%M} UTC，预警届时自动结束",
-                      f"the lift time is not before the end ({warning.end_at.isoformat()}): the warning ends then anyway")
+        raise Invalid(f"解除时间不早于结束时间 {warning.end_at:%Y-%m-%d %H:%M} UTC，预警届时自动结束",
+                      f"the lift time is not before the end ({warning.end_at.isoformat()}): the warning ends then anyway",
+                      code="lift_after_end", field="at")
     request = new_request(session, warning, Kind.LIFT, level=warning.level, end=warning.end_at, reason=reason,
                           actor=actor, now=now)
     request.lift_at = at
@@ -93,30 +109,35 @@ def request_lift(*, session: Session, warning_id: int, at: datetime, reason: str
     return request
 
 
-def approve(*, session: Session, rules: RuleSet, config: AppConfig, warning_id: int, actor: str, now: datetime,
+def approve(*, session: Session, rules: RuleSet, config: AppConfig, warning_id: int, actor: Actor, now: datetime,
             override_reason: str | None = None) -> Activation:
-    """Sign off the pending request of the warning and activate it. Raises Refused."""
+    """Sign off the pending request of the warning and activate it. Raises Refused, Forbidden."""
+    actor.require(Action.APPROVE)
     advance(session=session, now=now)
-    warning = get(session, warning_id)
+    warning = get(session, warning_id, actor)
     request = pending(session, warning)
     if request is None:
-        raise Refused(f"预警 #{warning_id} 没有待审批的申请", f"warning {warning_id} has no request awaiting approval")
-    if actor.strip().lower() == request.requested_by.strip().lower():
+        raise Refused(f"预警 #{warning_id} 没有待审批的申请", f"warning {warning_id} has no request awaiting approval",
+                      code="nothing_to_approve")
+    if same_person(actor, request):
         raise Refused("审批人不能是申请人本人，请由另一位负责人审批",
-                      f"{actor} asked for this; another person must approve it")
+                      f"{actor.username} asked for this; another person must approve it", code="own_request")
     if request.end_at <= now:
-        raise Refused("该申请的结束时间已过，请撤回后重新起草", "its end has passed: withdraw it and draft again")
+        raise Refused("该申请的结束时间已过，请撤回后重新起草", "its end has passed: withdraw it and draft again",
+                      code="request_expired")
     if request.kind != Kind.LIFT:
         request.adequacy = adequacy(session, rules, config, request.level, session.get(Area, warning.area_id))
         if not request.adequacy["ok"] and not (override_reason or "").strip():
             short = ", ".join(f"{p} {v['ratio'] if v['ratio'] is not None else '—'}<{v['required']}"
                               for p, v in request.adequacy["pollutants"].items() if not v["ok"])
             raise Refused(f"清单减排比例未达要求（{short}），如仍要批准请说明理由（--reason）",
-                          f"the lists miss the required ratio ({short}); to approve anyway, give a reason (--reason)")
+                          f"the lists miss the required ratio ({short}); to approve anyway, give a reason (--reason)",
+                          code="inadequate_lists")
     before = warning.status
     previous = session.scalars(select(Activation).where(Activation.warning_id == warning.id)
                                .order_by(Activation.id.desc()).limit(1)).first()
-    request.status, request.decided_by, request.decided_at = RequestStatus.APPROVED, actor, now
+    request.status, request.decided_at = RequestStatus.APPROVED, now
+    request.decided_by, request.decided_by_id = actor.username, actor.user_id
     request.override_reason = (override_reason or "").strip() or None
     apply(warning, request, now)
     session.flush()
@@ -129,15 +150,25 @@ def approve(*, session: Session, rules: RuleSet, config: AppConfig, warning_id: 
     return activation
 
 
-def withdraw(*, session: Session, warning_id: int, reason: str, actor: str, now: datetime) -> Request:
-    """Withdraw (or, by the approver, reject) the pending request; a withdrawn draft ends the warning."""
+def withdraw(*, session: Session, warning_id: int, reason: str, actor: Actor, now: datetime) -> Request:
+    """Withdraw (one's own request) or reject (a commander) the pending request; a withdrawn draft
+    ends the warning. Raises Refused, Forbidden."""
+    if not (actor.may(Action.APPROVE) or actor.may(Action.WITHDRAW_OWN)):
+        actor.require(Action.APPROVE)
     advance(session=session, now=now)
-    warning = get(session, warning_id)
+    warning = get(session, warning_id, actor)
     request = pending(session, warning)
     if request is None:
-        raise Refused(f"预警 #{warning_id} 没有待审批的申请", f"warning {warning_id} has no request awaiting approval")
+        raise Refused(f"预警 #{warning_id} 没有待审批的申请", f"warning {warning_id} has no request awaiting approval",
+                      code="nothing_to_withdraw")
+    if not actor.may(Action.APPROVE) and not same_person(actor, request):
+        raise Forbidden(f"只能撤回本人提出的申请（该申请由 {request.requested_by} 提出）",
+                        f"only your own requests can be withdrawn; {request.requested_by} asked for this one")
+    if not reason.strip():
+        raise Invalid("请说明理由", "give a reason", code="reason_required", field="reason")
     before = warning.status
-    request.status, request.decided_by, request.decided_at = RequestStatus.WITHDRAWN, actor, now
+    request.status, request.decided_at = RequestStatus.WITHDRAWN, now
+    request.decided_by, request.decided_by_id = actor.username, actor.user_id
     if request.kind == Kind.ISSUE:
         warning.status = Status.WITHDRAWN
     log(session, EventKind.WARNING_REQUEST_WITHDRAWN, actor, warning, request, now, before=before,
@@ -169,14 +200,6 @@ def advance(*, session: Session, now: datetime) -> list[tuple[Warning, str, str]
     return moved
 
 
-def status_at(warning: Warning, now: datetime) -> str:
-    if warning.lifted_at is not None and warning.lifted_at <= now:
-        return Status.LIFTED
-    if warning.end_at <= now:
-        return Status.EXPIRED
-    return Status.ACTIVE if warning.start_at <= now else Status.SCHEDULED
-
-
 def apply(warning: Warning, request: Request, now: datetime) -> None:
     if request.kind == Kind.CHANGE:
         warning.level, warning.end_at = request.level, request.end_at
@@ -192,44 +215,68 @@ def level_key(rules: RuleSet, level: str) -> str:
     try:
         return rules.level(level).key
     except KeyError:
-        raise Refused(f"规则集 {rules.name} 没有级别 {level!r}（可用：{', '.join(rules.keys)}）",
-                      f"rule set {rules.name} has no level {level!r}; use one of: {', '.join(rules.keys)}") from None
+        raise Invalid(f"规则集 {rules.name} 没有级别 {level!r}（可用：{', '.join(rules.keys)}）",
+                      f"rule set {rules.name} has no level {level!r}; use one of: {', '.join(rules.keys)}",
+                      code="unknown_level", field="level") from None
 
 
-def find_area(session: Session, name: str) -> Area:
+def find_area(session: Session, name: str, actor: Actor) -> Area:
+    """The area named, if it lies within the actor's area; an area outside it is unknown to them."""
     try:
-        return lists_service.find_area(session, name)
+        place = lists_service.find_area(session, name)
+    except lists_service.AmbiguousArea as exc:
+        raise Invalid(f"区域名称 {name!r} 不唯一，请写明上级区域", str(exc), code="ambiguous_area", field="area") from None
     except lists_service.UnknownArea as exc:
-        raise Refused(f"未知区域 {name!r}", str(exc)) from None
+        raise Invalid(f"未知区域 {name!r}", str(exc), code="unknown_area", field="area") from None
+    if not actor.covers(place.path):
+        raise Invalid(f"未知区域 {name!r}", f"unknown area {name!r} (outside your area)", code="unknown_area", field="area")
+    return place
 
 
 def check_window(start: datetime, end: datetime, now: datetime) -> None:
     if end <= start:
-        raise Refused("结束时间必须晚于开始时间", f"the end ({end.isoformat()}) must be after the start ({start.isoformat()})")
+        raise Invalid("结束时间必须晚于开始时间", f"the end ({end.isoformat()}) must be after the start ({start.isoformat()})",
+                      code="end_before_start", field="end")
     if end <= now:
-        raise Refused("结束时间已经过去", f"the end ({end.isoformat()}) has already passed")
+        raise Invalid("结束时间已经过去", f"the end ({end.isoformat()}) has already passed", code="end_passed", field="end")
 
 
-def lock_district(session: Session, place: Area) -> None:
-    """Serialise drafts for one district (PostgreSQL row lock; SQLite has one writer anyway)."""
-    session.execute(select(Area.id).where(Area.id == (place.parent_id or place.id)).with_for_update()).all()
+def lock_tree(session: Session, place: Area) -> None:
+    """Serialise drafts that could overlap: lock the root of the area's tree (PostgreSQL row lock;
+    SQLite has one writer anyway). Two drafts anywhere under one root wait for each other."""
+    session.execute(select(Area.id).where(Area.id == place.lineage[0]).with_for_update()).all()
 
 
-def get(session: Session, warning_id: int) -> Warning:
+def get(session: Session, warning_id: int, actor: Actor) -> Warning:
+    """The warning, locked; NotFound when there is none or it lies outside the actor's area."""
     warning = session.get(Warning, warning_id, with_for_update=True)
-    if warning is None:
-        raise Refused(f"没有编号为 {warning_id} 的预警", f"there is no warning {warning_id}")
+    if warning is None or not visible(session, warning, actor):
+        raise NotFound(f"没有编号为 {warning_id} 的预警", f"there is no warning {warning_id}", code="not_found")
     return warning
 
 
-def changeable(session: Session, warning_id: int, zh_verb: str, verb: str) -> Warning:
-    warning = get(session, warning_id)
+def visible(session: Session, warning: Warning, actor: Actor) -> bool:
+    if actor.area_path is None:
+        return True
+    return actor.sees_warning(session.scalar(select(Area.path).where(Area.id == warning.area_id)) or "")
+
+
+def same_person(actor: Actor, request: Request) -> bool:
+    if actor.user_id is not None and request.requested_by_id is not None:
+        return actor.user_id == request.requested_by_id
+    return actor.username.strip().lower() == request.requested_by.strip().lower()
+
+
+def changeable(session: Session, warning_id: int, actor: Actor, zh_verb: str, verb: str) -> Warning:
+    warning = get(session, warning_id, actor)
     if warning.status not in (Status.SCHEDULED, Status.ACTIVE):
         raise Refused(f"预警 #{warning_id} 状态为 {warning.status}，不能{zh_verb}",
-                      f"warning {warning_id} is {warning.status}: only a scheduled or active warning can be {verb}")
+                      f"warning {warning_id} is {warning.status}: only a scheduled or active warning can be {verb}",
+                      code="not_open")
     if (request := pending(session, warning)) is not None:
         raise Refused(f"预警 #{warning_id} 已有待审批的{request.kind}申请，请先审批或撤回",
-                      f"warning {warning_id} already has a pending {request.kind} request: approve or withdraw it first")
+                      f"warning {warning_id} already has a pending {request.kind} request: approve or withdraw it first",
+                      code="request_pending")
     return warning
 
 
@@ -238,19 +285,20 @@ def pending(session: Session, warning: Warning) -> Request | None:
                                                  Request.status == RequestStatus.PENDING)).first()
 
 
-def new_request(session: Session, warning: Warning, kind: Kind, *, level: str, end: datetime, reason: str, actor: str,
+def new_request(session: Session, warning: Warning, kind: Kind, *, level: str, end: datetime, reason: str, actor: Actor,
                 now: datetime) -> Request:
     if not reason.strip():
-        raise Refused("请说明理由", "give a reason")
+        raise Invalid("请说明理由", "give a reason", code="reason_required", field="reason")
     seq = (session.scalar(select(func.max(Request.seq)).where(Request.warning_id == warning.id)) or 0) + 1
     request = Request(warning_id=warning.id, seq=seq, kind=kind, status=RequestStatus.PENDING, level=level,
-                      start_at=warning.start_at, end_at=end, reason=reason.strip(), requested_by=actor, requested_at=now)
+                      start_at=warning.start_at, end_at=end, reason=reason.strip(), requested_by=actor.username,
+                      requested_by_id=actor.user_id, requested_at=now)
     session.add(request)
     return request
 
 
 def adequacy(session: Session, rules: RuleSet, config: AppConfig, level: str, place: Area) -> dict:
-    return lists_service.adequacy(session=session, rules=rules, config=config, level=level, area=place.name).to_json()
+    return lists_service.adequacy(session=session, rules=rules, config=config, level=level, area=place).to_json()
 
 
 def evidence(session: Session, rules: RuleSet, place: Area) -> dict:
@@ -265,7 +313,7 @@ def evidence(session: Session, rules: RuleSet, place: Area) -> dict:
     return {"area": place.name, "level": None, "rule": None, "days": [], "note": "no forecast stored"}
 
 
-def log(session: Session, kind: EventKind, actor: str, warning: Warning, request: Request | None, now: datetime, *,
+def log(session: Session, kind: EventKind, actor: Actor | str, warning: Warning, request: Request | None, now: datetime, *,
         before: str | None, after: str, **detail) -> None:
     data = {"from": before, "to": after, "level": warning.level, "area_id": warning.area_id}
     if request is not None:

@@ -1,58 +1,54 @@
-"""The web application: provider webhooks, the companies' confirmation pages, staff login and
-the message simulator. Server-rendered Jinja2 pages; no scheduler is ever started here."""
+"""The web application: the JSON API, staff sign-in and pages, the companies' confirmation pages,
+provider webhooks and the message simulator. Server-rendered Jinja2 pages; no scheduler is ever
+started here."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
 
-from config.db import make_engine, make_sessionmaker
 from config.settings import Settings
+from emergency.context import Context
+from emergency.web import errors, limits
+from emergency.web.deps import page
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+WEB = Path(__file__).resolve().parent
+TEMPLATES = WEB / "templates"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    from emergency.web import login, pages, simulator, webhooks
+    """The application for these settings (from the environment when None). Fails at start on a bad
+    configuration, not at the first request."""
+    from emergency.enterprises import views as enterprises
+    from emergency.forecasts import views as forecasts
+    from emergency.warnings import views as warnings
+    from emergency.web import api, home, login, pages, simulator, webhooks
 
-    settings = settings or Settings()
-    settings.app  # noqa: B018 — fail at start on a bad configuration, not at the first request
-    app = FastAPI(title="emergency", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url, pool_pre_ping=True)
-    app.state.sessions = make_sessionmaker(app.state.engine)
+    context = Context(settings, pool_pre_ping=True)
+    app = FastAPI(title="emergency", version="1", docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json",
+                  description="空气重污染应急 — the JSON API (../shared/spec/api.md). Sign in with POST /api/v1/tokens, "
+                              "then send `Authorization: Bearer TOKEN`.")
+    app.state.context = context
     app.state.templates = Jinja2Templates(directory=TEMPLATES)
-    for module in (webhooks, pages, login, simulator):
+    for module in (webhooks, pages, login, home, simulator):
         app.include_router(module.router)
+    for module in (api, forecasts, warnings, enterprises):
+        app.include_router(module.router, prefix="/api/v1")
+    app.include_router(api.docs)
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
 
-    @app.get("/healthz", response_class=PlainTextResponse)
+    @app.get("/healthz", response_class=PlainTextResponse, include_in_schema=False)
     def healthz() -> str:
         return "ok"
 
-    @app.exception_handler(404)
-    async def not_found(request: Request, exc) -> HTMLResponse:
-        return page(request, "message.html", {"title": "404", "zh": "页面不存在", "en": "page not found"}, 404)
-
+    errors.install(app, error_page)
+    app.add_middleware(limits.SecurityHeaders)
+    app.add_middleware(limits.BodyLimit)
     return app
 
 
-def transaction(request: Request) -> Iterator[Session]:
-    """A session whose work is committed when the handler returns, rolled back if it raises."""
-    with request.app.state.sessions() as session, session.begin():
-        yield session
-
-
-def settings_of(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-def page(request: Request, template: str, context: dict, status: int = 200) -> HTMLResponse:
-    response = request.app.state.templates.TemplateResponse(request, template, context, status_code=status)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "no-referrer"  # the token must not leak to other sites
-    return response
+def error_page(request: Request, status: int, zh: str, en: str) -> HTMLResponse:
+    return page(request, "message.html", {"title": str(status), "zh": zh, "en": en}, status)

@@ -1,69 +1,76 @@
-"""Staff sign-in: a signed, expiring session cookie (HMAC with the installation's key)."""
+"""Staff sign-in for the browser: a server-side session (its secret in an HttpOnly cookie), signing
+out, and a CSRF token on the sign-in form itself (double submit: a cookie and a field)."""
 from __future__ import annotations
 
-import hashlib
 import hmac
-import time
+import secrets
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from config.events import EventKind, record
+from accounts import service as accounts
+from accounts.models import TokenKind
 from config.db import utcnow
-from emergency.auth import verify_password
-from emergency.models import User
-from emergency.notices import tokens
-from emergency.web.app import page, settings_of, transaction
+from emergency.web.deps import (CSRF_FIELD, SESSION_COOKIE, SignedIn, client_of, context_of, page, settings_of,
+                                signed_in, transaction)
 
-router = APIRouter()
-COOKIE = "emergency_session"
-LIFETIME = 12 * 3600  # one duty shift
+router = APIRouter(include_in_schema=False)
+LOGIN_CSRF_COOKIE = "emergency_login_csrf"
 
 
-def _sign(secret: bytes, payload: str) -> str:
-    return hmac.new(secret, payload.encode(), hashlib.sha256).hexdigest()[:32]
+def _safe_next(value: str | None) -> str:
+    return value if value and value.startswith("/") and not value.startswith("//") and "\\" not in value else "/"
 
 
-def _secret(request: Request, session: Session) -> bytes:
-    return tokens.key(session, settings_of(request), purpose="sessions")
+def _secure(request: Request) -> bool:
+    return settings_of(request).public_url.startswith("https://")
 
 
-def staff(request: Request, session: Session = Depends(transaction, scope="function")) -> User:
-    """The signed-in staff member; otherwise a redirect to the sign-in page."""
-    user_id, _, rest = (request.cookies.get(COOKIE) or "").partition(".")
-    expires, _, mac = rest.partition(".")
-    ok = (user_id.isdigit() and expires.isdigit() and int(expires) > time.time()
-          and hmac.compare_digest(mac, _sign(_secret(request, session), f"{user_id}.{expires}")))
-    user = session.get(User, int(user_id)) if ok else None
-    if user is None or not user.active:
-        raise HTTPException(303, headers={"Location": f"/login?next={request.url.path}"})
-    return user
+def _form(request: Request, next: str, error: str | None, status: int = 200) -> HTMLResponse:
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
+    if not 20 <= len(token) <= 64 or not token.isascii():
+        token = secrets.token_urlsafe(24)
+    response = page(request, "login.html", {"next": _safe_next(next), "error": error, "csrf": token}, status)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request),
+                        path="/login")
+    return response
 
 
 @router.get("/login", response_class=HTMLResponse)
-def form(request: Request, next: str = "/simulator") -> HTMLResponse:
-    return page(request, "login.html", {"next": next if next.startswith("/") else "/", "error": None})
+def form(request: Request, next: str = "/") -> HTMLResponse:
+    return _form(request, next, None)
 
 
 @router.post("/login")
-def login(request: Request, username: str = Form(...), password: str = Form(...), next: str = Form("/"),
-          session: Session = Depends(transaction, scope="function")):
-    user = session.scalars(select(User).where(User.username == username.strip())).one_or_none()
-    if user is None or not user.active or not verify_password(password, user.password_hash):
-        return page(request, "login.html", {"next": next, "error": "用户名或密码错误 / wrong username or password"}, 401)
-    expires = int(time.time()) + LIFETIME
-    value = f"{user.id}.{expires}.{_sign(_secret(request, session), f'{user.id}.{expires}')}"
-    record(session, kind=EventKind.USER_SIGNED_IN, actor=user.username, subject_type="user", subject_id=user.id, at=utcnow())
-    response = RedirectResponse(next if next.startswith("/") and not next.startswith("//") else "/", status_code=303)
-    response.set_cookie(COOKIE, value, max_age=LIFETIME, httponly=True, samesite="lax",
-                        secure=settings_of(request).public_url.startswith("https://"))
+def login(request: Request, username: str = Form("", max_length=200), password: str = Form("", max_length=1000),
+          next: str = Form("/", max_length=500), csrf_token: str = Form("", alias=CSRF_FIELD, max_length=100),
+          session: Session = Depends(transaction, scope="function")) -> Response:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(csrf_token.encode(), expected.encode()):
+        return _form(request, next, "页面已过期，请重新登录 / the form expired: sign in again", 403)
+    context, now = context_of(request), utcnow()
+    try:
+        user = accounts.authenticate(session=session, username=username, password=password, client=client_of(request),
+                                     now=now, limits=context.limits)
+    except accounts.SignInRefused as exc:
+        if exc.throttled:
+            response = _form(request, next, "登录失败次数过多，请稍后再试 / too many failed sign-ins: try again later", 429)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        return _form(request, next, "用户名或密码错误 / wrong username or password", 401)
+    secret, token = accounts.start(session=session, user=user, kind=TokenKind.SESSION, client=client_of(request),
+                                   now=now, limits=context.limits)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, secret, max_age=int(context.limits.session_lifetime.total_seconds()),
+                        httponly=True, samesite="lax", secure=_secure(request))
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
 
 @router.post("/logout")
-def logout() -> RedirectResponse:
+def logout(who: SignedIn = Depends(signed_in), session: Session = Depends(transaction, scope="function")) -> Response:
+    accounts.end(session=session, token=who.token, actor=who.actor, now=utcnow())
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE)
+    response.delete_cookie(SESSION_COOKIE)
     return response

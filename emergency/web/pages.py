@@ -13,10 +13,10 @@ from config.db import utcnow
 from emergency.notices import acknowledge, tokens
 from emergency.notices.render import ACTION_ZH
 from emergency.warnings.models import ActivatedDuty, Kind
-from emergency.web.app import page, settings_of, transaction
+from emergency.web.deps import page, settings_of, transaction
 from lists.models import Area, Enterprise, Unit
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 def _notice(request: Request, session: Session, token: str) -> acknowledge.Notice:

@@ -9,12 +9,11 @@ from sqlalchemy.orm import Session
 
 from alerts.models import InboxMessage
 from config.db import utcnow
-from emergency.models import User
+from accounts.models import Role
 from emergency.notices import inbound
-from emergency.web.app import page, settings_of, transaction
-from emergency.web.login import staff
+from emergency.web.deps import SignedIn, page, settings_of, signed_in, transaction
 
-router = APIRouter(prefix="/simulator")
+router = APIRouter(prefix="/simulator", include_in_schema=False)
 
 
 def enabled(request: Request) -> None:
@@ -24,8 +23,16 @@ def enabled(request: Request) -> None:
         raise HTTPException(404)
 
 
+def staff(who: SignedIn = Depends(signed_in)) -> SignedIn:
+    """The simulator shows every message sent: for admins only."""
+    if who.user.role != Role.ADMIN:
+        raise HTTPException(403, detail={"code": "forbidden", "message": "the simulator is for admins",
+                                         "message_zh": "消息模拟器仅限管理员使用"})
+    return who
+
+
 @router.get("", response_class=HTMLResponse, dependencies=[Depends(enabled)])
-def inboxes(request: Request, user: User = Depends(staff), session: Session = Depends(transaction, scope="function")) -> HTMLResponse:
+def inboxes(request: Request, who: SignedIn = Depends(staff), session: Session = Depends(transaction, scope="function")) -> HTMLResponse:
     rows = session.execute(select(InboxMessage.address, InboxMessage.channel, func.count(), func.max(InboxMessage.at))
                            .where(InboxMessage.channel != "voice")
                            .group_by(InboxMessage.address, InboxMessage.channel)
@@ -33,28 +40,30 @@ def inboxes(request: Request, user: User = Depends(staff), session: Session = De
     calls = dict(session.execute(select(InboxMessage.address, func.count()).where(InboxMessage.channel == "voice")
                                  .group_by(InboxMessage.address)).all())
     total = session.scalar(select(func.count()).select_from(InboxMessage))
-    return page(request, "simulator.html", {"rows": rows, "calls": calls, "total": total, "user": user,
+    return page(request, "simulator.html", {"rows": rows, "calls": calls, "total": total, "user": who.user,
+                                            "csrf_meta": who.csrf,
                                             "tz": settings_of(request).tz})
 
 
 @router.get("/inbox/{address}", response_class=HTMLResponse, dependencies=[Depends(enabled)])
-def inbox(request: Request, address: str, user: User = Depends(staff),
+def inbox(request: Request, address: str, who: SignedIn = Depends(staff),
           session: Session = Depends(transaction, scope="function")) -> HTMLResponse:
     messages = session.scalars(select(InboxMessage).where(InboxMessage.address == address)
                                .order_by(InboxMessage.id)).all()
-    return page(request, "inbox.html", {"address": address, "messages": messages, "user": user,
+    return page(request, "inbox.html", {"address": address, "messages": messages, "user": who.user,
+                                        "csrf_meta": who.csrf,
                                         "phone": not address.count("@"), "tz": settings_of(request).tz})
 
 
 @router.post("/inbox/{address}/reply", dependencies=[Depends(enabled)])
-def reply(request: Request, address: str, body: str = Form(...), user: User = Depends(staff),
+def reply(request: Request, address: str, body: str = Form(...), who: SignedIn = Depends(staff),
           session: Session = Depends(transaction, scope="function")) -> RedirectResponse:
     inbound.simulated_reply(session, settings_of(request), sender=address, body=body, now=utcnow())
     return RedirectResponse(f"/simulator/inbox/{address}#end", status_code=303)
 
 
 @router.post("/call/{message_id}/key", dependencies=[Depends(enabled)])
-def press(request: Request, message_id: int, digits: str = Form(...), user: User = Depends(staff),
+def press(request: Request, message_id: int, digits: str = Form(...), who: SignedIn = Depends(staff),
           session: Session = Depends(transaction, scope="function")) -> RedirectResponse:
     call = session.get(InboxMessage, message_id)
     if call is None or call.channel != "voice" or call.delivery_id is None:

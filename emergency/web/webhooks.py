@@ -15,9 +15,9 @@ from alerts.transports.twilio import callback_outcome
 from config.db import utcnow
 from emergency.notices import inbound
 from emergency.notices.render import Renderer
-from emergency.web.app import settings_of, transaction
+from emergency.web.deps import settings_of, transaction
 
-router = APIRouter(prefix="/webhooks/twilio")
+router = APIRouter(prefix="/webhooks/twilio", include_in_schema=False)
 VOICE_LANG = {"zh": "zh-CN", "en": "en-US"}
 
 

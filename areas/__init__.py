@@ -1,0 +1,1 @@
+"""The area tree: province → city → district → town/street."""
