@@ -22,7 +22,8 @@ sleep 2
 cat <<HINT
 
 Running: web application $EMERGENCY_PUBLIC_URL, dispatch worker, scheduler (Ctrl-C stops all three).
-Sign in at $EMERGENCY_PUBLIC_URL/simulator with a staff login printed above, then, in another terminal:
+Sign in at $EMERGENCY_PUBLIC_URL/ with a login printed above (admin for /simulator; the API at /api/docs),
+then, in another terminal:
   .venv/bin/emergency warning draft --level red --area 大兴区 --start "\$(TZ=Asia/Shanghai date -d tomorrow +%F)T00:00" \\
       --end "\$(TZ=Asia/Shanghai date -d '+4 days' +%F)T00:00" --reason "会商：连续三天重污染" --by duty
   .venv/bin/emergency warning approve 1 --by commander

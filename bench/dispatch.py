@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from accounts.permissions import Actor  # noqa: E402
 from lists_import import OUT, _import, fresh_database, generate  # noqa: E402
 
 SID, TOKEN = "AC" + "0" * 32, "bench-token"
@@ -194,11 +195,11 @@ def main() -> None:
     with sessions() as session, session.begin():
         request = service.draft(session=session, rules=rulesets.load("national-2024"), config=s.app, area="大兴区",
                                 level="red", start=now + timedelta(hours=12), end=now + timedelta(days=3),
-                                reason="bench", actor="duty", now=now)
+                                reason="bench", actor=Actor("duty", "duty_officer"), now=now)
     started = time.perf_counter()
     with sessions() as session, session.begin():
         service.approve(session=session, rules=rulesets.load("national-2024"), config=s.app,
-                        warning_id=request.warning_id, actor="chief", now=now)
+                        warning_id=request.warning_id, actor=Actor("chief", "commander"), now=now)
     approve_seconds = time.perf_counter() - started
     result = {"enterprises": args.enterprises, "approve_with_deliveries_s": round(approve_seconds, 2),
               "fake_server_capacity": capacity(api), "runs": [dispatch(url, api, 1), dispatch(url, api, 4)],

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from accounts.permissions import Actor  # noqa: E402
 from lists_import import OUT, _import, _peak_mb, fresh_database, generate  # noqa: E402
 
 
@@ -47,10 +48,10 @@ def measure(url: str, path: Path) -> dict:
     with sessions() as session, session.begin():
         request, draft_seconds = timed(lambda: service.draft(
             session=session, rules=rules, config=config, area="大兴区", level="red", start=now + timedelta(hours=12),
-            end=now + timedelta(days=3), reason="bench", actor="duty", now=now))
+            end=now + timedelta(days=3), reason="bench", actor=Actor("duty", "duty_officer"), now=now))
     with sessions() as session, session.begin():
         activation, approve_seconds = timed(lambda: service.approve(
-            session=session, rules=rules, config=config, warning_id=request.warning_id, actor="chief", now=now))
+            session=session, rules=rules, config=config, warning_id=request.warning_id, actor=Actor("chief", "commander"), now=now))
     rows = activation.enterprises + activation.recipients
     columns = ("activation_id", "enterprise_id", "unit_id", "position", "name", "role", "mobile", "email")
     with sessions() as session, session.begin():

@@ -100,7 +100,7 @@ def area_group() -> None:
 
 @command(area_group, "add")
 @click.argument("name")
-@click.option("--kind", required=True, type=click.Choice(list(DEPTH)))
+@click.option("--kind", required=True, type=click.Choice([k.value for k in DEPTH]))
 @click.option("--parent", default=None, help="The area it lies in (name, code or path).")
 @click.option("--code", default=None, help="GB/T 2260 code (6 digits; 9 or 12 for a town/street).")
 def area_add(app: App, name: str, kind: str, parent: str | None, code: str | None) -> None:
