@@ -15,7 +15,7 @@ from areas.models import Area
 from config.events import Event
 from emergency.notices.models import MeasureConfirmation
 from emergency.warnings.models import OPEN, ActivatedEnterprise, Activation, Recipient, Warning
-from emergency.warnings.service import NotFound
+from emergency.warnings.service import Invalid, NotFound
 from lists.models import Contact, Enterprise, ListVersion, Measure
 from lists.service import in_area
 
@@ -125,6 +125,10 @@ def _items(session: Session, rows, ids: list[int], activation_id: int, level: st
             for s, e, grade, town in rows]
 
 
-def at_time(value: datetime, zone: ZoneInfo) -> datetime:
-    """A request's time: without an offset it is read in the configured zone."""
+def at_time(value: datetime, zone: ZoneInfo, field: str) -> datetime:
+    """A request's time: without an offset it is read in the configured zone. Raises Invalid for a
+    time no warning can have (before 2000 or after 2200: a typo, and beyond what the calendar converts)."""
+    if not 2000 <= value.year <= 2200:
+        raise Invalid(f"{field} 时间不合理：{value.isoformat()}", f"{field} {value.isoformat()} is not a plausible time",
+                      code="implausible_time", field=field)
     return value if value.tzinfo else value.replace(tzinfo=zone)

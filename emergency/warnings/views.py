@@ -59,8 +59,8 @@ def _document(request: Request, session: Session, warning_id: int) -> dict:
     return warning_json(session, session.get(Warning, warning_id), context_of(request).settings.tz)
 
 
-def _time(request: Request, value: datetime | None) -> datetime | None:
-    return None if value is None else queries.at_time(value, context_of(request).settings.tz)
+def _time(request: Request, value: datetime | None, field: str) -> datetime | None:
+    return None if value is None else queries.at_time(value, context_of(request).settings.tz, field)
 
 
 @router.get("", responses=ERRORS)
@@ -75,7 +75,7 @@ def draft(request: Request, body: Draft, session: Tx, who: Who) -> dict:
     """Draft a warning (duty officer): it goes out when a commander approves it."""
     context = context_of(request)
     result = service.draft(session=session, rules=context.rules, config=context.config, area=body.area, level=body.level,
-                           start=_time(request, body.start), end=_time(request, body.end), reason=body.reason,
+                           start=_time(request, body.start, "start"), end=_time(request, body.end, "end"), reason=body.reason,
                            actor=who, now=utcnow())
     return _document(request, session, result.warning_id)
 
@@ -87,11 +87,11 @@ def show(request: Request, warning_id: Id, session: Tx, who: Who) -> dict:
 
 
 @router.post("/{warning_id}/approve", responses=ERRORS)
-def approve(request: Request, warning_id: Id, body: Approval, session: Tx, who: Who) -> dict:
+def approve(request: Request, warning_id: Id, session: Tx, who: Who, body: Approval | None = None) -> dict:
     """Sign off the pending request (commander; never one's own). 409 inadequate_lists without a reason."""
     context = context_of(request)
     service.approve(session=session, rules=context.rules, config=context.config, warning_id=warning_id, actor=who,
-                    now=utcnow(), override_reason=body.reason)
+                    now=utcnow(), override_reason=body.reason if body else None)
     return _document(request, session, warning_id)
 
 
@@ -100,14 +100,14 @@ def change(request: Request, warning_id: Id, body: Change, session: Tx, who: Who
     """Ask to upgrade, downgrade or extend (duty officer); then a commander approves."""
     context = context_of(request)
     service.request_change(session=session, rules=context.rules, config=context.config, warning_id=warning_id,
-                           level=body.level, end=_time(request, body.end), reason=body.reason, actor=who, now=utcnow())
+                           level=body.level, end=_time(request, body.end, "end"), reason=body.reason, actor=who, now=utcnow())
     return _document(request, session, warning_id)
 
 
 @router.post("/{warning_id}/lift", status_code=201, responses=ERRORS)
 def lift(request: Request, warning_id: Id, body: Lift, session: Tx, who: Who) -> dict:
     """Ask to lift at a time (duty officer); then a commander approves."""
-    service.request_lift(session=session, warning_id=warning_id, at=_time(request, body.at), reason=body.reason,
+    service.request_lift(session=session, warning_id=warning_id, at=_time(request, body.at, "at"), reason=body.reason,
                          actor=who, now=utcnow())
     return _document(request, session, warning_id)
 

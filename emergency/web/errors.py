@@ -33,7 +33,7 @@ class ApiError(Exception):
 
 
 def is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    return request.url.path.startswith("/api/") and request.url.path != "/api/docs"
 
 
 def error_response(status: int, code: str, message: str, message_zh: str, details=None, headers=None) -> JSONResponse:
