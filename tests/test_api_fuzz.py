@@ -2,7 +2,8 @@
 
 Every operation of /api/v1/openapi.json is one test per backend; it gets generated requests (schema
 examples, coverage cases and ~25 Hypothesis examples, valid and invalid) and each response must be no
-5xx, carry a documented status code and a documented content type. The data is the real CLI's demo
+5xx, carry a documented status code and content type, and match its documented schema (where one is
+documented: most answers are free-form JSON). The data is the real CLI's demo
 (20 enterprises, the staff users).
 
 The document is read at import from an application that is never called (its engine never connects):
@@ -12,6 +13,7 @@ database of its backend (`app=`)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 import schemathesis
@@ -25,11 +27,12 @@ from config.db import utcnow
 from config.settings import Settings
 from emergency.web.app import create_app
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
+from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
+                                               status_code_conformance)
 from tests.test_cli import run
 
 STAFF = re.compile(r"staff login 员工账号: (\S+) / (\S+)")
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 class Api:
@@ -48,7 +51,7 @@ class Api:
 
     def spare_token(self) -> str:
         """A fresh token for the duty officer, for a case that revokes the one it came with. Minted in
-        the service layer: the fuzzed POST /tokens throttles this client's sign-ins by then."""
+        the service layer: by then the fuzzed POST /tokens may have throttled this client's sign-ins."""
         context = self.app.state.context
         with context.sessions() as session, session.begin():
             user = session.scalars(select(User).where(User.username == "duty")).one()
@@ -58,8 +61,10 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def api(databases) -> Api:
-    return Api(databases.new_url())
+def api(databases) -> Iterator[Api]:
+    api = Api(databases.new_url())
+    yield api
+    api.app.state.context.engine.dispose()
 
 
 schema = schemathesis.openapi.from_asgi(

@@ -177,7 +177,11 @@ def import_text(*, session: Session, text: str, source: str, actor: Actor, zone:
     areas outside the actor's area are unknown to it."""
     actor.require(Action.IMPORT_FORECAST)
     now = now or utcnow()
-    result = parse(text, source=source, areas=areas_by_name(session, actor.area_path), zone=zone, now=now)
+    try:
+        result = parse(text, source=source, areas=areas_by_name(session, actor.area_path), zone=zone, now=now)
+    except csv.Error as exc:  # a stray carriage return, an endless quoted field
+        result = ForecastResult()
+        result.errors.append(Issue.error(source, 1, "", f"CSV 格式错误：{exc}", f"malformed CSV: {exc}"))
     if result.errors or dry_run:
         return result
     batch = ForecastImport(at=now, actor=actor.username, source=source[:300], rows=len(result.rows),

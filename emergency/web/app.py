@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (webhooks, pages, login, home, simulator):
         app.include_router(module.router)
     for module in (api, forecasts, warnings, enterprises):
-        app.include_router(module.router, prefix="/api/v1")
+        app.include_router(module.router, prefix="/api/v1", responses={400: {"description": "malformed request"}})
     app.include_router(api.docs)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
 
