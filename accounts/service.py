@@ -133,7 +133,8 @@ def authenticate(*, session: Session, username: str, password: str, client: str,
 
     An unknown user and a wrong password get the same answer and take the same time; each failure
     is recorded (throttling and the event log) in the caller's transaction, which must commit it."""
-    username, client = username.strip()[:50], (client or "?")[:100]
+    # NUL cannot be stored or searched in PostgreSQL text: such a name is simply unknown.
+    username, client = username.replace("\x00", "").strip()[:50], (client or "?")[:100]
     since = now - limits.window
     by_name = session.scalar(select(func.count()).select_from(LoginFailure)
                              .where(LoginFailure.username == username.lower(), LoginFailure.at > since))

@@ -23,6 +23,9 @@ from lists.validate import validate
 from lists.workbook import Sheet, read_workbook
 
 Progress = Callable[[str, int, int], None]  # stage, done, total
+# A further check of a validated plan before anything is written (the caller's rules, e.g. the
+# importing user's area); returns errors, located like the workbook's own.
+Check = Callable[[Session, "Plan"], list]
 CHUNK = 5000
 
 
@@ -77,7 +80,7 @@ class DbStored:
 
 
 def import_workbook(*, session: Session, path: Path, actor: str | events.Who, rules: RuleSet, grade_scheme: str,
-                    dry_run: bool = False, progress: Progress | None = None) -> ImportResult:
+                    dry_run: bool = False, progress: Progress | None = None, check: Check | None = None) -> ImportResult:
     """Validate the workbook and, when it has no errors and this is no dry run, write it."""
     progress = progress or _no_progress
     progress("read", 0, 1)
@@ -87,13 +90,14 @@ def import_workbook(*, session: Session, path: Path, actor: str | events.Who, ru
     with open(path, "rb") as f:
         sha256 = hashlib.file_digest(f, "sha256").hexdigest()
     return import_sheets(session=session, sheets=sheets, source=path.name, sha256=sha256, actor=actor,
-                         rules=rules, grade_scheme=grade_scheme, dry_run=dry_run, progress=progress, issues=issues)
+                         rules=rules, grade_scheme=grade_scheme, dry_run=dry_run, progress=progress, issues=issues,
+                         check=check)
 
 
 def import_sheets(*, session: Session, sheets: dict[str, Sheet], source: str, actor: str | events.Who, rules: RuleSet,
                   grade_scheme: str, sha256: str | None = None, dry_run: bool = False,
                   progress: Progress | None = None, issues: list | None = None,
-                  now: datetime | None = None) -> ImportResult:
+                  now: datetime | None = None, check: Check | None = None) -> ImportResult:
     """The one path into the lists, for workbooks and the demo alike."""
     progress = progress or _no_progress
     if not sheets and issues:  # the file could not be read at all
@@ -101,6 +105,8 @@ def import_sheets(*, session: Session, sheets: dict[str, Sheet], source: str, ac
     rows = sum(len(s.rows) for s in sheets.values())
     progress("validate", 0, rows)
     plan = validate(sheets, rules=rules, grade_scheme=grade_scheme, stored=DbStored(session), issues=issues)
+    if check is not None and not plan.errors:
+        plan.issues.extend(check(session, plan))
     progress("validate", rows, rows)
     result = ImportResult(plan)
     if plan.errors or dry_run:

@@ -242,3 +242,87 @@ def test_area_commands_build_the_tree(db_url, tmp_path):
     listed = {a["path"]: a for a in json.loads(run("area", "list", "--json", "--db", db_url).stdout)}
     assert listed["北京市/大兴区/黄村镇"]["kind"] == "town" and listed["北京市"]["code"] == "110000"
     assert run("area", "add", "某镇", "--kind", "planet", "--db", db_url).exit_code == 2
+
+
+def test_a_district_duty_officer_imports_only_its_districts_lists(city, tmp_path):
+    daxing_duty, _ = add_user(city, "duty-dx", "duty_officer", area=areas.find(city, "大兴区"))
+    from emergency.enterprises.service import import_lists
+
+    def load(records):
+        return import_lists(session=city, actor=daxing_duty, path=write_xlsx(tmp_path / "x.xlsx", records), rules=RULES,
+                            grade_scheme="2026", dry_run=True)
+
+    assert not load(records_for_warnings()).plan.errors
+    records = records_for_warnings()
+    records["enterprises"][1]["district"], records["enterprises"][1]["town"] = "通州区", "永顺镇"
+    errors = load(records).plan.errors
+    assert [(e.sheet, e.row, e.column) for e in errors] == [("企业", 3, "街道乡镇")]
+    assert "outside your area (大兴区)" in errors[0].message
+    town_duty, _ = add_user(city, "duty-hc", "duty_officer", area=areas.find(city, "北京市/大兴区/黄村镇"))
+    town_only = import_lists(session=city, actor=town_duty, path=write_xlsx(tmp_path / "y.xlsx", records_for_warnings()),
+                             rules=RULES, grade_scheme="2026", dry_run=True).plan.errors
+    # enterprise 4 lies in 西红门镇, and units are imported by the district
+    assert {(e.sheet, e.row) for e in town_only} >= {("企业", 5), ("单位", 2)}
+
+
+def test_a_scoped_duty_officer_cannot_import_a_forecast_for_another_district(city, tmp_path):
+    from emergency.forecasts.importer import import_text
+
+    tongzhou = Actor("duty-tz", "duty_officer", area_path=areas.find(city, "通州区").path)
+    rejected = import_text(session=city, text="area,date,aqi\n大兴区,2026-12-02,250\n", source="f.csv", actor=tongzhou,
+                           zone=RULES and __import__("zoneinfo").ZoneInfo("Asia/Shanghai"), dry_run=True)
+    assert [(e.row, e.column) for e in rejected.errors] == [(2, "area")]
+    accepted = import_text(session=city, text="area,date,aqi\n通州区,2026-12-02,250\n永顺镇,2026-12-02,240\n",
+                           source="f.csv", actor=tongzhou, zone=__import__("zoneinfo").ZoneInfo("Asia/Shanghai"),
+                           dry_run=True)
+    assert not accepted.errors and len(accepted.rows) == 2
+
+
+def test_a_district_user_sees_its_districts_warnings_a_city_user_all(city):
+    from emergency.warnings import queries
+
+    daxing = draft(city, "大兴区").warning_id
+    tongzhou = draft(city, "通州区").warning_id
+    as_daxing = Actor("v-dx", "viewer", area_path=areas.find(city, "大兴区").path)
+    as_town = Actor("v-hc", "viewer", area_path=areas.find(city, "北京市/大兴区/黄村镇").path)
+    assert [w.id for w in queries.listing(city, as_daxing, everything=True)] == [daxing]
+    assert [w.id for w in queries.listing(city, as_town, everything=True)] == [daxing]
+    assert {w.id for w in queries.listing(city, Actor("v", "viewer"), everything=True)} == {daxing, tongzhou}
+    with pytest.raises(service.NotFound):
+        queries.one(city, tongzhou, as_daxing)
+
+
+def test_reading_a_warning_never_moves_it_on(city):
+    from emergency.warnings.documents import warning_json
+    from emergency.warnings.models import Warning
+
+    warning_id = draft(city, "大兴区").warning_id
+    service.approve(session=city, rules=RULES, config=CONFIG, warning_id=warning_id, actor=Actor("chief", "commander"),
+                    now=NOW)
+    later = NOW + timedelta(hours=20)  # past its start
+    assert warning_json(city, city.get(Warning, warning_id), RULES and __import__("zoneinfo").ZoneInfo("UTC"),
+                        now=later)["status"] == "active"
+    city.expire_all()
+    assert city.get(Warning, warning_id).status == "scheduled"  # the scheduler advances it, not a read
+
+
+def test_sessions_end_when_idle_at_their_lifetime_and_when_revoked(session):
+    from accounts.models import TokenKind
+
+    _, password = add_user(session, "zhou", "viewer")
+    user = session.scalars(select(User).where(User.username == "zhou")).one()
+    limits = accounts.Limits(session_idle=timedelta(minutes=30), session_lifetime=timedelta(hours=2))
+    secret, token = accounts.start(session=session, user=user, kind=TokenKind.SESSION, client="c", now=NOW, limits=limits)
+
+    def alive(at):
+        return accounts.resume(session=session, secret=secret, kind=TokenKind.SESSION, now=at, limits=limits) is not None
+
+    assert alive(NOW + timedelta(minutes=29))  # used: the idle clock starts again
+    assert alive(NOW + timedelta(minutes=58)) and not alive(NOW + timedelta(minutes=120))
+    assert not alive(NOW + timedelta(hours=2, seconds=1))  # the lifetime is absolute
+    assert accounts.resume(session=session, secret=secret, kind=TokenKind.API, now=NOW, limits=limits) is None
+    api_secret, api_token = accounts.start(session=session, user=user, kind=TokenKind.API, client="c", now=NOW,
+                                           limits=limits)
+    accounts.end(session=session, token=api_token, actor=system(), now=NOW)
+    assert accounts.resume(session=session, secret=api_secret, kind=TokenKind.API, now=NOW, limits=limits) is None
+    assert token.digest != secret and len(token.digest) == 64  # only a digest is stored

@@ -119,3 +119,11 @@ def test_the_simulator_shows_what_was_sent(world, web):
 def test_simulator_actions_need_a_sign_in(web):
     refused = web.post("/simulator/inbox/+8613800000002/reply", data={"body": "1"})
     assert refused.status_code == 303 and refused.headers["location"].startswith("/login")
+
+
+def test_the_simulator_is_for_admins_only(world, web):
+    with world.sessions() as session, session.begin():
+        _, password = add_user(session, "office", "office")
+    browser_sign_in(web, "office", password)
+    refused = web.get("/simulator")
+    assert refused.status_code == 403 and "仅限管理员" in refused.text

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from accounts.permissions import Action, Actor, OutOfScope
 from areas.models import Area
 from config.rulesets import RuleSet
+from emergency.enterprises import scope
 from lists.importer import ImportResult, Progress, import_workbook
 from lists.models import Contact, Enterprise, ListVersion, Measure
 from lists.service import in_area
@@ -17,13 +18,13 @@ from lists.service import in_area
 MEASURE_COLUMNS = ("position", "target", "action", "description", "limit_pct", "so2_cut", "nox_cut", "pm_cut", "vocs_cut")
 
 
-def import_lists(*, session: Session, actor: Actor, path: Path, source: str | None = None, rules: RuleSet,
-                 grade_scheme: str, dry_run: bool = False, progress: Progress | None = None) -> ImportResult:
-    """Validate and import a workbook as the actor (duty officer or admin). Raises Forbidden."""
+def import_lists(*, session: Session, actor: Actor, path: Path, rules: RuleSet, grade_scheme: str,
+                 dry_run: bool = False, progress: Progress | None = None) -> ImportResult:
+    """Validate and import a workbook as the actor (duty officer or admin), refusing rows outside the
+    actor's area as errors. Raises Forbidden."""
     actor.require(Action.IMPORT_LISTS)
-    result = import_workbook(session=session, path=path, actor=actor, rules=rules, grade_scheme=grade_scheme,
-                             dry_run=dry_run, progress=progress)
-    return result
+    return import_workbook(session=session, path=path, actor=actor, rules=rules, grade_scheme=grade_scheme,
+                           dry_run=dry_run, progress=progress, check=scope.checker(actor))
 
 
 def _base(actor: Actor):

@@ -35,9 +35,10 @@ async def import_lists(request: Request, session: Tx, who: Who, dry_run: bool = 
                        [{"field": "file", "message": "not an .xlsx workbook"}])
     context = context_of(request)
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "upload.xlsx"  # never the client's name: it could be ".."
+        safe = Path(name).name
+        path = Path(folder) / (safe if safe not in ("", ".", "..") else "upload.xlsx")  # kept as the import's source
         path.write_bytes(data)
-        result = service.import_lists(session=session, actor=who, path=path, source=name, rules=context.rules,
+        result = service.import_lists(session=session, actor=who, path=path, rules=context.rules,
                                       grade_scheme=context.config.grade_scheme, dry_run=dry_run)
     document = result.to_json()
     if result.plan.errors:

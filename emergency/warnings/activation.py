@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, aliased
 
 from emergency.warnings.models import ActivatedDuty, ActivatedEnterprise, Activation, Kind, Recipient, Request, Warning
 from areas import service as areas
-from lists.service import in_area
+from lists.service import area_filter
 from lists.models import SELF_CHOSEN_GRADES, Area, Contact, Enterprise, ListVersion, Measure, Unit, UnitDuty
 
 MEASURE_FIELDS = ("position", "target", "action", "description", "limit_pct", "so2_cut", "nox_cut", "pm_cut", "vocs_cut")
@@ -40,7 +40,7 @@ def _enterprises_from_lists(session: Session, activation: Activation, place: Are
     self_chosen = or_(func.coalesce(ListVersion.grade, "").in_(sorted(SELF_CHOSEN_GRADES)), ListVersion.guarantee == true())
     rows = (select(literal(activation.id), Enterprise.id, Enterprise.current_version_id, self_chosen, true())
             .join(ListVersion, ListVersion.id == Enterprise.current_version_id)
-            .where(in_area(place.path)))
+            .where(area_filter(session, place)))
     session.execute(insert(ActivatedEnterprise).from_select(
         ["activation_id", "enterprise_id", "list_version_id", "self_chosen", "changed"], rows))
 

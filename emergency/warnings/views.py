@@ -22,26 +22,28 @@ router = APIRouter(prefix="/warnings", tags=["warnings"])
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Tx = Annotated[Session, Depends(transaction, scope="function")]
 Who = Annotated[Actor, Depends(actor)]
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL cannot store NUL in text: refused the same on every database
+Text = Annotated[str, Field(min_length=1, max_length=2000, pattern=NO_NUL)]
+Short = Annotated[str, Field(max_length=200, pattern=NO_NUL)]
 ERRORS = {401: {"description": "not signed in"}, 403: {"description": "role may not"},
           404: {"description": "no such warning in your area"}, 409: {"description": "conflicts with the current state"},
           422: {"description": "a field is invalid"}}
 
 
 class Draft(BaseModel):
-    level: str = Field(max_length=20, description="yellow / orange / red (or 黄色 …)")
-    area: str = Field(max_length=200, description="area name, GB/T 2260 code or path (北京市/大兴区)")
+    level: Short = Field(description="yellow / orange / red (or 黄色 …)")
+    area: Short = Field(description="area name, GB/T 2260 code or path (北京市/大兴区)")
     start: datetime
     end: datetime
     reason: Text
 
 
 class Approval(BaseModel):
-    reason: str | None = Field(None, max_length=2000, description="required when the lists miss the ratio")
+    reason: str | None = Field(None, max_length=2000, pattern=NO_NUL, description="required when the lists miss the ratio")
 
 
 class Change(BaseModel):
-    level: str | None = Field(None, max_length=20)
+    level: Short | None = None
     end: datetime | None = None
     reason: Text
 

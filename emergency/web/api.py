@@ -20,8 +20,8 @@ UNAUTHORIZED = {401: {"description": "no valid token or session"}}
 
 
 class Credentials(BaseModel):
-    username: str = Field(max_length=200)
-    password: str = Field(max_length=1000)
+    username: str = Field(max_length=200, pattern=r"^[^\x00]*$")
+    password: str = Field(max_length=1000, pattern=r"^[^\x00]*$")
 
 
 class Token(BaseModel):

@@ -102,10 +102,11 @@ def install(app: FastAPI, page) -> None:
 
     @app.exception_handler(DataError)
     async def out_of_range(request: Request, exc: DataError) -> Response:
-        # A value the database cannot hold (an id of 20 digits): the request's fault, not ours.
+        # A value the database cannot hold or search (an id of 20 digits, a NUL character): the request's fault.
         if not is_api(request):
-            return page(request, 404, "不存在", "not found")
-        return error_response(422, "out_of_range", "a value is out of range", "数值超出范围")
+            return page(request, 400, "请求中有无法处理的值", "the request has a value that cannot be used")
+        return error_response(422, "invalid_value", "a value is out of range or has a NUL character",
+                              "数值超出范围或含有空字符")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
