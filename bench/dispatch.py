@@ -157,6 +157,14 @@ def intake(url: str, callbacks: int) -> dict:
             return http.post(u, data=params, headers={"X-Twilio-Signature": validator.compute_signature(u, params)},
                              timeout=30).status_code
 
+        def bare(_):
+            return http.get(f"{public}/healthz", timeout=30).status_code
+
+        # The floor: the same number of requests, same threads, to an endpoint that does nothing.
+        started = time.perf_counter()
+        with ThreadPoolExecutor(THREADS) as pool:
+            list(pool.map(bare, rows))
+        floor_seconds = time.perf_counter() - started
         started = time.perf_counter()
         with ThreadPoolExecutor(THREADS) as pool:
             codes = list(pool.map(post, rows))
@@ -165,7 +173,7 @@ def intake(url: str, callbacks: int) -> dict:
         server.terminate()
         server.wait()
     return {"callbacks": len(rows), "seconds": round(seconds, 2), "per_second": round(len(rows) / seconds),
-            "status_codes": sorted(set(codes))}
+            "status_codes": sorted(set(codes)), "floor_healthz_per_second": round(len(rows) / floor_seconds)}
 
 
 def main() -> None:
@@ -173,6 +181,8 @@ def main() -> None:
     parser.add_argument("--enterprises", type=int, default=100_000)
     parser.add_argument("--postgres", default=os.environ.get("EMERGENCY_BENCH_POSTGRES_URL"))
     parser.add_argument("--callbacks", type=int, default=5000)
+    parser.add_argument("--intake-only", action="store_true",
+                        help="Send with 4 workers only (to have callbacks to make), then measure the webhook intake.")
     args = parser.parse_args()
     if not args.postgres:
         sys.exit("give --postgres ADMIN_URL or EMERGENCY_BENCH_POSTGRES_URL")
@@ -201,9 +211,13 @@ def main() -> None:
         service.approve(session=session, rules=rulesets.load("national-2024"), config=s.app,
                         warning_id=request.warning_id, actor=Actor("chief", "commander"), now=now)
     approve_seconds = time.perf_counter() - started
-    result = {"enterprises": args.enterprises, "approve_with_deliveries_s": round(approve_seconds, 2),
-              "fake_server_capacity": capacity(api), "runs": [dispatch(url, api, 1), dispatch(url, api, 4)],
-              "webhook_intake": intake(url, args.callbacks)}
+    if args.intake_only:
+        result = {"enterprises": args.enterprises, "runs": [dispatch(url, api, 4)],
+                  "webhook_intake": intake(url, args.callbacks)}
+    else:
+        result = {"enterprises": args.enterprises, "approve_with_deliveries_s": round(approve_seconds, 2),
+                  "fake_server_capacity": capacity(api), "runs": [dispatch(url, api, 1), dispatch(url, api, 4)],
+                  "webhook_intake": intake(url, args.callbacks)}
     fake.terminate()
     OUT.mkdir(exist_ok=True)
     (OUT / "dispatch.json").write_text(json.dumps(result, indent=2, default=str))
