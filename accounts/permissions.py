@@ -39,6 +39,11 @@ ACTION_ZH = {Action.IMPORT_FORECAST: "导入预报", Action.IMPORT_LISTS: "导�
              Action.REQUEST_CHANGE: "申请变更预警", Action.REQUEST_LIFT: "申请解除预警", Action.WITHDRAW_OWN: "撤回申请",
              Action.APPROVE: "审批预警", Action.REMIND: "催办", Action.INSPECT: "记录督查", Action.PUBLISH_REPORT: "发布报告",
              Action.MANAGE_USERS: "管理用户"}
+ACTION_EN = {Action.IMPORT_FORECAST: "import forecasts", Action.IMPORT_LISTS: "import lists",
+             Action.DRAFT: "draft warnings", Action.REQUEST_CHANGE: "ask to change a warning",
+             Action.REQUEST_LIFT: "ask to lift a warning", Action.WITHDRAW_OWN: "withdraw requests",
+             Action.APPROVE: "approve or reject warnings", Action.REMIND: "send reminders",
+             Action.INSPECT: "record inspections", Action.PUBLISH_REPORT: "publish reports", Action.MANAGE_USERS: "manage users"}
 
 
 class Forbidden(PermissionError):
@@ -80,7 +85,7 @@ class Actor:
         if not self.may(action):
             role = ROLE_ZH.get(self.role, self.role)
             raise Forbidden(f"{self.username}（{role}）无权{ACTION_ZH[action]}",
-                            f"{self.username} ({self.role}) may not {action.value.replace('.', ' ').replace('_', ' ')}")
+                            f"{self.username} ({self.role}) may not {ACTION_EN[action]}")
 
     def covers(self, path: str) -> bool:
         """The area of that path is the user's area or lies inside it (enterprises, towns, lists)."""

@@ -55,7 +55,7 @@ def test_draft_approve_change_lift_and_their_cap_notices(db):
     assert doc["history"][0]["forecast"]["level"] == "red"  # what the forecast recommended, recorded
 
     same = cli(db, "approve", "1", "--by", "duty")
-    assert same.exit_code == 1 and "may not warning approve" in same.stderr and "Traceback" not in same.stderr
+    assert same.exit_code == 1 and "may not approve or reject warnings" in same.stderr and "Traceback" not in same.stderr
     assert show(db)["status"] == "draft"
 
     assert cli(db, "approve", "1", "--by", "chief").exit_code == 0
