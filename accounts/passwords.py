@@ -3,6 +3,7 @@ next sign-in."""
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -11,8 +12,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 _hasher = PasswordHasher()
-# Verified when the username is unknown, so that an unknown user and a wrong password take as long.
-_DUMMY = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy() -> str:
+    """Verified when the username is unknown, so that an unknown user and a wrong password take as long
+    (made on first use: hashing at import would slow every command)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def hash_password(password: str) -> str:
@@ -22,7 +28,7 @@ def hash_password(password: str) -> str:
 def verify(password: str, stored: str | None) -> tuple[bool, bool]:
     """(matches, should be rehashed). With `stored` None, spends the same time and answers no."""
     if stored is None:
-        _check_argon2(password, _DUMMY)
+        _check_argon2(password, _dummy())
         return False, False
     if stored.startswith("scrypt$"):
         return _check_scrypt(password, stored), True

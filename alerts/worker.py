@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import service, sms
@@ -30,6 +31,10 @@ log = logging.getLogger(__name__)
 
 # Renders claimed deliveries: a Message each, or a string saying why it is no longer to be sent.
 Render = Callable[[Session, list[Delivery]], dict[int, Message | str]]
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(getattr(exc, "orig", exc)).strip().splitlines() or [type(exc).__name__])[0]
 
 
 class RateLimiter:
@@ -57,9 +62,9 @@ class Dispatcher:
         self.limits = {channel: RateLimiter(rate) for channel, rate in config.rate.items()}
         self.pool = ThreadPoolExecutor(config.concurrency, thread_name_prefix="send")
 
-    def cycle(self) -> Counter:
+    def cycle(self, stop: threading.Event | None = None) -> Counter:
         """One batch: take back stale claims, claim, send, record. Returns outcomes by status
-        (empty when nothing was due)."""
+        (empty when nothing was due). Raises the database's error when it cannot claim."""
         with self.sessions() as session, session.begin():
             service.recover(session, now=self.clock(), timeout_seconds=self.config.claim_timeout_seconds,
                             max_attempts=self.config.max_attempts, actor=self.name)
@@ -70,16 +75,40 @@ class Dispatcher:
             messages = self.render(session, batch)
             capped = self._capped(session, batch, messages)
         outcomes = list(self.pool.map(lambda d: self._send(d, messages.get(d.id), capped), batch))
-        with self.sessions() as session, session.begin():
-            return service.finish(session, outcomes, now=self.clock(), max_attempts=self.config.max_attempts,
-                                  backoff_seconds=self.config.backoff_seconds, worker=self.name)
+        return self._record(outcomes, stop or threading.Event())
+
+    def _record(self, outcomes: list[Outcome], stop: threading.Event) -> Counter:
+        """Write the outcomes back, retrying while the database is away: these messages went out,
+        and a row left in `sending` would be sent again after the claim timeout."""
+        delay, give_up = 1.0, None
+        while True:
+            try:
+                with self.sessions() as session, session.begin():
+                    return service.finish(session, outcomes, now=self.clock(), max_attempts=self.config.max_attempts,
+                                          backoff_seconds=self.config.backoff_seconds, worker=self.name)
+            except DBAPIError as exc:
+                if stop.is_set():  # stopping: wait a little longer for the database, not forever
+                    give_up = give_up or time.monotonic() + 30
+                    if time.monotonic() > give_up:
+                        raise
+                log.warning("cannot record %d outcomes (%s); retrying in %.0f s", len(outcomes), _first_line(exc), delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 30.0)
 
     def run(self, *, once: bool = False, idle: float = 1.0, stop: threading.Event | None = None) -> Counter:
         """Cycle until nothing is due (once) or until stopped; returns the totals."""
         stop = stop or threading.Event()
         totals: Counter = Counter()
+        delay = 0.0
         while not stop.is_set():
-            done = self.cycle()
+            try:
+                done = self.cycle(stop)
+                delay = 0.0
+            except DBAPIError as exc:  # a lost connection, a failover, a statement timeout: wait, go on
+                delay = min(max(1.0, delay * 2), 30.0)
+                log.warning("database unavailable (%s); retrying in %.0f s", _first_line(exc), delay)
+                stop.wait(delay)
+                continue
             totals.update(done)
             if done:
                 log.info("dispatched %s", dict(done))

@@ -21,7 +21,8 @@ class Context:
         self.settings = settings or Settings(**({"database_url": db_url} if db_url else {}))
         self.config = self.settings.app
         self.rules = rulesets.load(self.config.rules)
-        self.engine = make_engine(self.settings.database_url, **engine_args)
+        # pool_pre_ping: a connection lost to a database restart is replaced, not handed out dead.
+        self.engine = make_engine(self.settings.database_url, **({"pool_pre_ping": True} | engine_args))
         self.sessions = make_sessionmaker(self.engine)
         auth = self.config.auth
         self.limits = Limits(session_idle=timedelta(minutes=auth.session_idle_minutes),

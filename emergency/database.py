@@ -13,6 +13,7 @@ import accounts.models  # noqa: F401
 import alerts.models  # noqa: F401
 import areas.models  # noqa: F401
 import config.events  # noqa: F401  (registers the events table)
+import config.locks  # noqa: F401
 import emergency.forecasts.models  # noqa: F401
 import emergency.notices.models  # noqa: F401
 import emergency.warnings.models  # noqa: F401

@@ -9,6 +9,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.orm import sessionmaker
 
 from config.db import utcnow
+from config.locks import AlreadyRunning, ProcessLock
 from config.settings import AppConfig
 from emergency.notices import audit, escalation
 from emergency.warnings import service as warnings
@@ -33,10 +34,25 @@ def run_job(sessions: sessionmaker, name: str, body: Callable) -> None:
         log.info("%s: %s", name, result)
 
 
-def build(sessions: sessionmaker, config: AppConfig) -> BlockingScheduler:
+def build(sessions: sessionmaker, config: AppConfig, lock: ProcessLock | None = None) -> BlockingScheduler:
+    """The scheduler with its sweeps. A job that fails (the database away) is logged and runs again at
+    its next interval, so the process outlives an outage; with a lock, it is renewed every 20 s and
+    the process stops if another scheduler has taken it."""
     scheduler = BlockingScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1,
                                                                 "misfire_grace_time": 60})
     for name, (body, seconds) in jobs(config).items():
         scheduler.add_job(run_job, "interval", seconds=seconds, args=(sessions, name, body), id=name, name=name,
                           next_run_time=utcnow())
+    if lock is not None:
+        scheduler.add_job(keep, "interval", seconds=20, args=(scheduler, lock), id="lock", name="lock")
     return scheduler
+
+
+def keep(scheduler: BlockingScheduler, lock: ProcessLock) -> None:
+    try:
+        lock.renew()
+    except AlreadyRunning as exc:
+        log.error("%s: stopping", exc)
+        scheduler.shutdown(wait=False)
+    except Exception as exc:  # noqa: BLE001 — the database is away: keep trying
+        log.warning("cannot renew the scheduler lock (%s); retrying", str(exc).splitlines()[0])

@@ -133,7 +133,8 @@ def cheap_passwords():
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(passwords, "_hasher", cheap)
-        patch.setattr(passwords, "_DUMMY", cheap.hash("dummy-password"))
+        dummy = cheap.hash("dummy-password")
+        patch.setattr(passwords, "_dummy", lambda: dummy)
         yield
 
 

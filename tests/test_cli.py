@@ -141,3 +141,37 @@ def test_demo_twice_changes_no_list(db):
     again = run("demo", "--enterprises", "20", "--json", "--db", db)
     assert again.exit_code == 0 and json.loads(again.stdout)["enterprises"] == 20
     assert enterprise_count(db) == 20
+
+
+HEAVY = ("pandas", "twilio", "fastapi", "openpyxl")
+HELP_PROBE = """
+import sys, click
+from emergency.cli import main, COMMANDS
+name = sys.argv[1]
+paths = [[name]]
+command = main.get_command(None, name)
+if isinstance(command, click.Group):
+    paths += [[name, sub] for sub in command.list_commands(None)]
+for path in paths:
+    try:
+        main.main([*path, "--help"], standalone_mode=False)
+    except SystemExit:
+        pass
+print("LOADED", [m for m in %r if m in sys.modules])
+""" % (HEAVY,)
+
+
+@pytest.mark.parametrize("name", ["--help", "init", "demo", "lists", "forecast", "warning", "notify", "scheduler",
+                                  "serve", "user", "area"])
+def test_help_loads_none_of_the_heavy_libraries(name):
+    import subprocess
+    import sys
+
+    from emergency.cli import COMMANDS
+
+    assert name == "--help" or name in COMMANDS
+    probe = HELP_PROBE if name != "--help" else HELP_PROBE.replace("paths = [[name]]", "paths = [[]]").replace(
+        "command = main.get_command(None, name)", "command = None")
+    done = subprocess.run([sys.executable, "-c", probe, name], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "LOADED []" in done.stdout, done.stdout[-300:]

@@ -5,16 +5,20 @@ from __future__ import annotations
 from sqlalchemy.orm import sessionmaker
 
 from alerts.transports.base import Message, Sent, Transport, TransportError
-from alerts.transports.email import SmtpEmail
-from alerts.transports.simulator import SimulatorTransport
-from alerts.transports.twilio import TwilioSms, TwilioVoice, make_client
 from config.settings import Settings
+
+# The concrete transports are imported when the registry is built: importing this package (for
+# Message or TransportError) must not load the twilio client.
 
 __all__ = ["Message", "Sent", "Transport", "TransportError", "build"]
 
 
 def build(settings: Settings, sessions: sessionmaker, *, pool: int = 16) -> dict[str, Transport]:
     """The transport for each channel."""
+    from alerts.transports.email import SmtpEmail
+    from alerts.transports.simulator import SimulatorTransport
+    from alerts.transports.twilio import TwilioSms, TwilioVoice, make_client
+
     registry: dict[str, Transport] = {c: SimulatorTransport(c, sessions) for c in ("sms", "voice", "email")}
     if settings.twilio:
         client = make_client(account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token.get_secret_value(),
@@ -30,4 +34,6 @@ def build(settings: Settings, sessions: sessionmaker, *, pool: int = 16) -> dict
 
 def simulated(registry: dict[str, Transport]) -> bool:
     """True when no message can leave the machine (every channel goes to the simulator)."""
+    from alerts.transports.simulator import SimulatorTransport
+
     return all(isinstance(t, SimulatorTransport) for t in registry.values())

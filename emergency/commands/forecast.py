@@ -10,7 +10,6 @@ from accounts.permissions import Action
 from config import rulesets
 from config.settings import ConfigError
 from emergency.commands.common import App, Rejected, command, emit_json
-from emergency.forecasts import replay as replays
 from emergency.forecasts.importer import import_forecast
 from emergency.forecasts.service import assess as assess_forecasts
 
@@ -85,7 +84,7 @@ def assess(app: App, area: str | None, rules_name: str | None, as_json: bool) ->
 
 @command(None, "replay", json_output=True)
 @click.option("--data", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help=f"Directory of PRSA_Data_*.csv hourly files; default: {replays.DEFAULT_DATA}.")
+              help="Directory of PRSA_Data_*.csv hourly files; default: ../shared/data/beijing-prsa.")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (YYYY-MM-DD).")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (YYYY-MM-DD).")
 @click.option("--rules", "rules_name", default=None, help="Rule set name or .toml path; default: the configured one.")
@@ -96,6 +95,8 @@ def assess(app: App, area: str | None, rules_name: str | None, as_json: bool) ->
 def replay(app: App, directory: Path | None, start, end, rules_name: str | None, horizon: int, csv_out: Path | None,
            area: str, as_json: bool) -> None:
     """Replay real hourly observations as a perfect forecast: the warnings the rule set would have issued."""
+    from emergency.forecasts import replay as replays  # pandas: only for this command
+
     rules = rules_named(app, rules_name)
     first, last = (start.date() if start else None), (end.date() if end else None)
     try:

@@ -6,10 +6,8 @@ from pathlib import Path
 import click
 
 from accounts.permissions import Action
-from emergency.enterprises.service import import_lists
 from emergency.commands.common import App, Rejected, TerminalProgress, command, emit_json
 from lists import service
-from lists.export import export_lists, write_template
 
 
 @click.group(name="lists")
@@ -21,6 +19,8 @@ def lists_group() -> None:
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 def template(app: App, out: Path) -> None:
     """Write the blank workbook (sheets, headers, drop-downs, an example row a sheet) to OUT."""
+    from lists.export import write_template
+
     write_template(out, app.rules)
     click.echo(f"模板已写入 template written: {out}", err=True)
 
@@ -31,6 +31,8 @@ def template(app: App, out: Path) -> None:
 @click.option("--by", "actor", default=None, help="The user importing (duty officer or admin); default: this shell's operator.")
 def import_(app: App, file: Path, dry_run: bool, actor: str | None, as_json: bool) -> None:
     """Validate FILE.xlsx and import it, all or nothing. Exit status 1 when it has errors."""
+    from emergency.enterprises.service import import_lists
+
     if not file.is_file():
         raise Rejected(f"file not found: {file}")
     app.require_schema()
@@ -73,6 +75,8 @@ def _summary(result, dry_run: bool) -> None:
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 def export(app: App, out: Path) -> None:
     """Write the current lists to OUT in the workbook layout (it imports back unchanged)."""
+    from lists.export import export_lists
+
     app.require_schema()
     with app.sessions() as session:
         counts = export_lists(session=session, path=out, rules=app.rules)

@@ -7,10 +7,7 @@ import threading
 
 import click
 
-from alerts import transports
-from alerts.worker import Dispatcher
 from emergency.commands.common import App, command
-from emergency.notices.render import Renderer
 
 
 @click.group(name="notify")
@@ -18,7 +15,11 @@ def notify_group() -> None:
     """Notifications: the dispatch worker."""
 
 
-def dispatcher(app: App, name: str | None = None) -> Dispatcher:
+def dispatcher(app: App, name: str | None = None):
+    from alerts import transports
+    from alerts.worker import Dispatcher
+    from emergency.notices.render import Renderer
+
     config = app.config.notify
     registry = transports.build(app.settings, app.sessions, pool=config.concurrency)
     return Dispatcher(sessions=app.sessions, transports=registry, render=Renderer(app.settings), config=config, name=name)
@@ -29,6 +30,8 @@ def dispatcher(app: App, name: str | None = None) -> Dispatcher:
 @click.option("--name", default=None, help="This worker's name in the records (default host:pid).")
 def run(app: App, once: bool, name: str | None) -> None:
     """Send due messages, retry transient failures, record every outcome. Several workers may run at once."""
+    from alerts import transports
+
     app.require_schema()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s notify %(message)s")
     worker = dispatcher(app, name)

@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from emergency.warnings import views as warnings
     from emergency.web import api, home, login, pages, simulator, webhooks
 
-    context = Context(settings, pool_pre_ping=True)
+    context = Context(settings)
     app = FastAPI(title="emergency", version="1", docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json",
                   description="空气重污染应急 — the JSON API (../shared/spec/api.md). Sign in with POST /api/v1/tokens, "
                               "then send `Authorization: Bearer TOKEN`.")
