@@ -101,3 +101,12 @@ def test_replay_command_prints_episodes_as_json_and_writes_an_importable_csv(tmp
     assert doc["days"] == 10 and any(e["level"] == "red" for e in doc["episodes"])
     header = out.read_text(encoding="utf-8").splitlines()[0]
     assert header == "area,date,pm25,pm10,so2,no2,co,o3_8h"
+
+
+@pytest.mark.parametrize("value, says", [("inf", "not a finite number"), ("nan", "not a finite number"),
+                                         ("-inf", "not a finite number"), ("1e308", "must be at most 2000"),
+                                         ("-3", "must not be negative")])
+def test_non_finite_and_absurd_concentrations_are_located_errors(areas, tmp_path, value, says):
+    result = load(areas, tmp_path, f"area,date,pm25\n大兴区,2026-12-02,{value}\n")
+    assert [(e.row, e.column) for e in result.errors] == [(2, "pm25")] and says in result.errors[0].message
+    assert result.import_id is None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import hashlib
 import io
 import re
@@ -57,7 +58,10 @@ class RowReader:
         except ValueError:
             self.fail(column, f"不是{'整数' if integer else '数字'}：{raw}", f"not {'an integer' if integer else 'a number'}: {raw!r}")
             return None
-        if value < 0 or value != value:
+        if not math.isfinite(value):
+            self.fail(column, f"不是有限的数字：{raw}", f"not a finite number: {raw!r}")
+            return None
+        if value < 0:
             self.fail(column, f"不能为负数：{raw}", f"must not be negative: {raw}")
             return None
         if top is not None and value > top:
@@ -139,6 +143,11 @@ def parse(text: str, *, source: str, areas: dict[str, int], zone: ZoneInfo, now:
     return result
 
 
+# Above these a daily mean is a typo or a unit error (µg/m³; CO mg/m³): far beyond any recorded
+# episode (Beijing's worst daily PM2.5, January 2013, was under 900 µg/m³).
+CEILING = {"pm25": 2000.0, "pm10": 5000.0, "so2": 5000.0, "no2": 3000.0, "co": 200.0, "o3_8h": 2000.0}
+
+
 def parse_row(row: RowReader, areas: dict[str, int], zone: ZoneInfo, now: datetime) -> Forecast | None:
     before = len(row.errors)
     name = row.text("area")
@@ -147,7 +156,7 @@ def parse_row(row: RowReader, areas: dict[str, int], zone: ZoneInfo, now: dateti
         row.fail("area", f"未知区域：{name or '（空）'}（请先导入清单）", f"unknown area: {name!r} (import the lists first)")
     day, issued = row.day(), row.issued(zone, now)
     given = row.number("aqi", top=500, integer=True)
-    values = {p: row.number(p) for p in aqi.POLLUTANTS}
+    values = {p: row.number(p, top=CEILING[p]) for p in aqi.POLLUTANTS}
     if len(row.errors) > before:
         return None
     if given is None and all(v is None for v in values.values()):
