@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text
+from sqlalchemy import JSON, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from config.db import Base, UTCDateTime
@@ -28,9 +28,10 @@ class Status(StrEnum):
     DELIVERED = "delivered"  # the provider says it arrived (a call: answered)
     FAILED = "failed"  # given up, with the reason in `error`
     CANCELLED = "cancelled"  # no longer needed (confirmed before a reminder went out)
+    UNKNOWN = "unknown"  # the provider may or may not have it (its answer was lost): for a person to check
 
 
-FINAL = (Status.DELIVERED, Status.FAILED, Status.CANCELLED)
+FINAL = (Status.DELIVERED, Status.FAILED, Status.CANCELLED, Status.UNKNOWN)
 
 
 class Delivery(Base):
@@ -39,7 +40,10 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     # No foreign key on recipient_id: rows are written by the hundred thousand in one INSERT … SELECT
     # (see the note on recipients in emergency/warnings/models.py).
+    # Claims walk ix_deliveries_claim in order: lower priority first (first notices before reminders),
+    # newer first within a priority (a change's notice before the one it replaced), then by id.
     __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),
+                      Index("ix_deliveries_claim", "status", "priority", text("created_at DESC"), "id"),
                       Index("ix_deliveries_recipient", "recipient_id"),
                       Index("ix_deliveries_address", "address", "sent_at"),
                       Index("ix_deliveries_provider_id", "provider_id"))
@@ -49,6 +53,7 @@ class Delivery(Base):
     channel: Mapped[str] = mapped_column(String(10))
     address: Mapped[str] = mapped_column(String(200))  # E.164 number or email address
     purpose: Mapped[str] = mapped_column(String(20))  # which message: notice, reminder, call, town, command
+    priority: Mapped[int] = mapped_column(default=0, server_default="0")  # lower goes first
     params: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # what the message needs beyond its recipient
     status: Mapped[str] = mapped_column(String(10))
     attempts: Mapped[int] = mapped_column(default=0)

@@ -26,6 +26,7 @@ class Outcome:
     sent: Sent | None = None
     error: TransportError | None = None
     cancelled: str | None = None
+    released: bool = False  # never sent: the worker is stopping; due again at once, the attempt not counted
 
 
 def claim(session: Session, *, worker: str, limit: int, now: datetime) -> list[Delivery]:
@@ -35,7 +36,7 @@ def claim(session: Session, *, worker: str, limit: int, now: datetime) -> list[D
     concurrent workers take disjoint sets; SQLite has a single writer, and the status condition
     makes a row taken by someone else in between drop out."""
     due = (select(Delivery.id).where(Delivery.status == Status.PENDING, Delivery.next_attempt_at <= now)
-           .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
+           .order_by(Delivery.priority, Delivery.created_at.desc(), Delivery.id).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         # A materialised CTE: as a plain IN (subquery … LIMIT) PostgreSQL may run the subquery
         # more than once and claim more rows than asked (seen here: 17 for 4).
@@ -69,16 +70,23 @@ def finish(session: Session, outcomes: list[Outcome], *, now: datetime, max_atte
            worker: str) -> Counter:
     """Write the outcomes back in bulk; returns how many ended in each status."""
     tally: Counter = Counter()
-    sent, retry, failed = [], [], []
+    sent, retry, failed, released = [], [], [], []
     for o in outcomes:
         d = o.delivery
-        if o.sent is not None:
+        if o.released:
+            released.append({"i": d.id})
+            tally["released"] += 1
+        elif o.sent is not None:
             sent.append({"i": d.id, "pid": o.sent.provider_id, "s": o.sent.status,
                          "fin": now if o.sent.status in FINAL else None})
             tally[o.sent.status] += 1
         elif o.cancelled is not None:
             failed.append({"i": d.id, "s": Status.CANCELLED, "err": o.cancelled})
             tally[Status.CANCELLED] += 1
+        elif o.error.ambiguous:
+            failed.append({"i": d.id, "s": Status.UNKNOWN, "err": "not retried: the provider may have it already "
+                                                             f"(its answer was lost): {o.error.reason}"})
+            tally[Status.UNKNOWN] += 1
         elif o.error.permanent or d.attempts >= max_attempts:
             why = o.error.reason if o.error.permanent else f"gave up after {d.attempts} attempts: {o.error.reason}"
             failed.append({"i": d.id, "s": Status.FAILED, "err": why})
@@ -87,16 +95,18 @@ def finish(session: Session, outcomes: list[Outcome], *, now: datetime, max_atte
             delay = timedelta(seconds=backoff_seconds * 2 ** (d.attempts - 1))
             retry.append({"i": d.id, "err": o.error.reason, "at": now + delay})
             tally["retry"] += 1
-    _write(session, sent, retry, failed, now)
+    _write(session, sent, retry, failed, released, now)
     _flag(session, [o for o in outcomes if o.error is not None and o.error.bad_address], now, worker)
     if failed:
         record(session, kind=EventKind.DELIVERIES_FAILED, actor=worker, subject_type="delivery", at=now,
                detail={"failed": [f["i"] for f in failed if f["s"] == Status.FAILED],
-                       "cancelled": [f["i"] for f in failed if f["s"] == Status.CANCELLED]})
+                       "cancelled": [f["i"] for f in failed if f["s"] == Status.CANCELLED],
+                       "unknown": [f["i"] for f in failed if f["s"] == Status.UNKNOWN]})
     return tally
 
 
-def _write(session: Session, sent: list[dict], retry: list[dict], failed: list[dict], now: datetime) -> None:
+def _write(session: Session, sent: list[dict], retry: list[dict], failed: list[dict], released: list[dict],
+           now: datetime) -> None:
     table = Delivery.__table__
     mine = and_(table.c.id == bindparam("i"), table.c.status == Status.SENDING)
     if sent:
@@ -110,6 +120,9 @@ def _write(session: Session, sent: list[dict], retry: list[dict], failed: list[d
     if failed:
         session.execute(update(table).where(mine).values(status=bindparam("s"), error=bindparam("err"),
                                                          finished_at=now), failed)
+    if released:
+        session.execute(update(table).where(mine).values(status=Status.PENDING, claimed_at=None, next_attempt_at=now,
+                                                         attempts=table.c.attempts - 1), released)
 
 
 def _flag(session: Session, outcomes: list[Outcome], now: datetime, worker: str) -> None:
@@ -128,9 +141,15 @@ def flag(session: Session, *, address: str, channel: str, reason: str, now: date
            detail={"address": address, "channel": channel, "reason": reason})
 
 
+def renew(session: Session, *, worker: str, now: datetime) -> int:
+    """A live worker's lease: its deliveries in `sending` stay its own. Returns how many."""
+    return session.execute(update(Delivery).where(Delivery.claimed_by == worker, Delivery.status == Status.SENDING)
+                           .values(claimed_at=now).execution_options(synchronize_session=False)).rowcount or 0
+
+
 def recover(session: Session, *, now: datetime, timeout_seconds: int, max_attempts: int, actor: str) -> list[int]:
-    """Take back deliveries left in `sending` longer than the timeout (their worker died):
-    due again, or failed when out of attempts. Logged. Returns their ids."""
+    """Take back deliveries whose lease ran out (their worker died; a live one renews it): due
+    again, or failed when out of attempts. Logged. Returns their ids."""
     table = Delivery.__table__
     stale = and_(table.c.status == Status.SENDING, table.c.claimed_at < now - timedelta(seconds=timeout_seconds))
     rows = session.execute(update(table).where(stale).values(
@@ -195,7 +214,7 @@ def counts(session: Session, recipient_ids) -> dict[str, int]:
 
 def schedule(session: Session, rows) -> None:
     """Insert pending deliveries from a SELECT of (recipient_id, channel, address, purpose, params,
-    status, attempts, next_attempt_at, created_at)."""
+    status, attempts, next_attempt_at, created_at, priority)."""
     session.execute(insert(Delivery).from_select(
         ["recipient_id", "channel", "address", "purpose", "params", "status", "attempts", "next_attempt_at",
-         "created_at"], rows))
+         "created_at", "priority"], rows))

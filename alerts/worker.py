@@ -1,14 +1,20 @@
-"""The dispatch worker: claim due deliveries, render them, send them with bounded concurrency at
-each channel's rate, write the outcomes back. Several workers, on several machines, share the
-work through the database alone.
+"""The dispatch worker: claim due deliveries in small units, render them, send them with bounded
+concurrency at each channel's rate, and record each outcome as soon as its provider call returns.
+Several workers, on several machines, share the work through the database alone.
 
-A worker that dies between claiming and recording leaves its batch in `sending`; the next cycle
-of any worker takes it back after the claim timeout. Whatever of that batch had reached the
-provider is then sent again: at-least-once, with the duplicates bounded by one batch."""
+There is no batch barrier: the pool is topped up as sends finish, so a slow send holds only its
+own thread. A live worker renews the lease on what it has claimed; a dead worker's rows go back
+when their lease runs out (`claim_timeout_seconds`). What can then go out twice is only what was in
+flight at its death (and outcomes not yet written, a fraction of a second's worth). A send whose
+answer was lost after the request went out (a read timeout) is not retried: it is `unknown`, for a
+person to check. When the database is away the worker waits with backoff and keeps its outcomes
+until they can be written; only a signal stops it, and then it finishes what is in flight, releases
+what it had not started and writes everything down."""
 from __future__ import annotations
 
 import logging
 import os
+import queue
 import socket
 import threading
 import time
@@ -54,6 +60,59 @@ class RateLimiter:
             self.sleep(slot - now)
 
 
+class _Flow:
+    """What is in flight and what waits to be written, between the claiming loop, the sending
+    threads and the recorder."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.in_flight = self.unrecorded = 0
+        self.outcomes: queue.Queue[Outcome] = queue.Queue()
+        self.totals: Counter = Counter()
+        self.closing = threading.Event()
+
+    def started(self) -> None:
+        with self.cond:
+            self.in_flight += 1
+
+    def finished(self, outcome: Outcome) -> None:
+        with self.cond:
+            self.unrecorded += 1
+            self.in_flight -= 1
+            self.outcomes.put(outcome)
+            self.cond.notify_all()
+
+    def recorded(self, count: int) -> None:
+        with self.cond:
+            self.unrecorded -= count
+            self.cond.notify_all()
+
+    def wait_for_room(self, window: int, timeout: float) -> int:
+        with self.cond:
+            self.cond.wait_for(lambda: self.in_flight < window, timeout=timeout)
+            return max(window - self.in_flight, 0)
+
+    def take(self, timeout: float, most: int = 200) -> list[Outcome]:
+        try:
+            taken = [self.outcomes.get(timeout=timeout)]
+        except queue.Empty:
+            return []
+        while len(taken) < most:
+            try:
+                taken.append(self.outcomes.get_nowait())
+            except queue.Empty:
+                break
+        return taken
+
+    def settled(self) -> bool:
+        with self.cond:
+            return self.in_flight == 0 and self.unrecorded == 0
+
+    def wait_idle(self) -> None:
+        with self.cond:
+            self.cond.wait_for(lambda: self.in_flight == 0)
+
+
 class Dispatcher:
     def __init__(self, *, sessions: sessionmaker, transports: dict[str, Transport], render: Render,
                  config: NotifyConfig, name: str | None = None, clock: Callable[[], datetime] = utcnow):
@@ -61,25 +120,99 @@ class Dispatcher:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.limits = {channel: RateLimiter(rate) for channel, rate in config.rate.items()}
         self.pool = ThreadPoolExecutor(config.concurrency, thread_name_prefix="send")
+        # Claimed at a time: enough to keep every thread busy, small enough that a death repeats little.
+        self.window = max(2 * config.concurrency, 1)
 
-    def cycle(self, stop: threading.Event | None = None) -> Counter:
-        """One batch: take back stale claims, claim, send, record. Returns outcomes by status
-        (empty when nothing was due). Raises the database's error when it cannot claim."""
+    def run(self, *, once: bool = False, idle: float = 1.0, stop: threading.Event | None = None) -> Counter:
+        """Send until nothing is due and nothing is in flight (once) or until stopped; returns the
+        outcomes by status."""
+        stop = stop or threading.Event()
+        flow = _Flow()
+        recorder = threading.Thread(target=self._recorder, args=(flow, stop), name="record", daemon=True)
+        lease = threading.Thread(target=self._lease, args=(flow,), name="lease", daemon=True)
+        recorder.start()
+        lease.start()
+        delay, quiet_until = 0.0, 0.0
+        try:
+            while not stop.is_set():
+                free = flow.wait_for_room(self.window, timeout=0.5)
+                if free == 0:
+                    continue
+                try:
+                    units = self._claim(free, recover=time.monotonic() >= quiet_until)
+                    delay = 0.0
+                except DBAPIError as exc:  # a lost connection, a failover, a statement timeout: wait, go on
+                    delay = min(max(1.0, delay * 2), 30.0)
+                    # After an outage the other workers need a moment to renew their leases: do not
+                    # take their rows back as if they were dead.
+                    quiet_until = time.monotonic() + delay + self.config.claim_timeout_seconds
+                    log.warning("database unavailable (%s); retrying in %.0f s", _first_line(exc), delay)
+                    stop.wait(delay)
+                    continue
+                if not units:
+                    if once and flow.settled():
+                        break
+                    stop.wait(0.05 if once else idle)
+                    continue
+                for delivery, message, capped in units:
+                    flow.started()
+                    self.pool.submit(self._task, flow, stop, delivery, message, capped)
+        finally:
+            flow.wait_idle()
+            flow.closing.set()
+            recorder.join()
+            lease.join()
+        return flow.totals
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+
+    def _claim(self, limit: int, *, recover: bool) -> list[tuple[Delivery, Message | str | None, bool]]:
         with self.sessions() as session, session.begin():
-            service.recover(session, now=self.clock(), timeout_seconds=self.config.claim_timeout_seconds,
-                            max_attempts=self.config.max_attempts, actor=self.name)
-            batch = service.claim(session, worker=self.name, limit=self.config.batch, now=self.clock())
-        if not batch:
-            return Counter()
+            if recover:
+                service.recover(session, now=self.clock(), timeout_seconds=self.config.claim_timeout_seconds,
+                                max_attempts=self.config.max_attempts, actor=self.name)
+            claimed = service.claim(session, worker=self.name, limit=min(limit, self.config.batch), now=self.clock())
+        if not claimed:
+            return []
         with self.sessions() as session:
-            messages = self.render(session, batch)
-            capped = self._capped(session, batch, messages)
-        outcomes = list(self.pool.map(lambda d: self._send(d, messages.get(d.id), capped), batch))
-        return self._record(outcomes, stop or threading.Event())
+            messages = self.render(session, claimed)
+            capped = self._capped(session, claimed, messages)
+        return [(d, messages.get(d.id), d.id in capped) for d in claimed]
+
+    def _task(self, flow: _Flow, stop: threading.Event, delivery: Delivery, message, capped: bool) -> None:
+        try:
+            outcome = (Outcome(delivery, released=True) if stop.is_set()
+                       else self._send(delivery, message, {delivery.id} if capped else set()))
+        except Exception as exc:  # noqa: BLE001 — never lose a row to a bug here
+            log.exception("sending delivery %s", delivery.id)
+            outcome = Outcome(delivery, error=TransportError(f"{type(exc).__name__}: {exc}", permanent=False))
+        flow.finished(outcome)
+
+    def _recorder(self, flow: _Flow, stop: threading.Event) -> None:
+        """Writes outcomes as they come (a few at a time), retrying while the database is away."""
+        while True:
+            outcomes = flow.take(timeout=0.1)
+            if not outcomes:
+                if flow.closing.is_set() and flow.settled():
+                    return
+                continue
+            flow.totals.update(self._record(outcomes, stop))
+            flow.recorded(len(outcomes))
+
+    def _lease(self, flow: _Flow) -> None:
+        """Renews the lease on this worker's claimed rows every third of it."""
+        every = max(self.config.claim_timeout_seconds / 3, 1.0)
+        while not flow.closing.wait(every):
+            try:
+                with self.sessions() as session, session.begin():
+                    service.renew(session, worker=self.name, now=self.clock())
+            except DBAPIError as exc:
+                log.warning("cannot renew the lease (%s)", _first_line(exc))
 
     def _record(self, outcomes: list[Outcome], stop: threading.Event) -> Counter:
         """Write the outcomes back, retrying while the database is away: these messages went out,
-        and a row left in `sending` would be sent again after the claim timeout."""
+        and a row left in `sending` would be sent again once its lease ran out."""
         delay, give_up = 1.0, None
         while True:
             try:
@@ -90,36 +223,11 @@ class Dispatcher:
                 if stop.is_set():  # stopping: wait a little longer for the database, not forever
                     give_up = give_up or time.monotonic() + 30
                     if time.monotonic() > give_up:
-                        raise
+                        log.error("gave up recording %d outcomes: they go back when their lease runs out", len(outcomes))
+                        return Counter()
                 log.warning("cannot record %d outcomes (%s); retrying in %.0f s", len(outcomes), _first_line(exc), delay)
                 time.sleep(delay)
                 delay = min(delay * 2, 30.0)
-
-    def run(self, *, once: bool = False, idle: float = 1.0, stop: threading.Event | None = None) -> Counter:
-        """Cycle until nothing is due (once) or until stopped; returns the totals."""
-        stop = stop or threading.Event()
-        totals: Counter = Counter()
-        delay = 0.0
-        while not stop.is_set():
-            try:
-                done = self.cycle(stop)
-                delay = 0.0
-            except DBAPIError as exc:  # a lost connection, a failover, a statement timeout: wait, go on
-                delay = min(max(1.0, delay * 2), 30.0)
-                log.warning("database unavailable (%s); retrying in %.0f s", _first_line(exc), delay)
-                stop.wait(delay)
-                continue
-            totals.update(done)
-            if done:
-                log.info("dispatched %s", dict(done))
-            elif once:
-                break
-            else:
-                stop.wait(idle)
-        return totals
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True)
 
     def _capped(self, session: Session, batch: list[Delivery], messages: dict) -> set[int]:
         """Deliveries over the per-address daily cap (providers block numbers that get more)."""

@@ -53,7 +53,7 @@ class NotifyConfig(BaseModel):
     batch: int = Field(200, ge=1, le=10_000)
     max_attempts: int = Field(5, ge=1)
     backoff_seconds: int = Field(30, ge=1)
-    claim_timeout_seconds: int = Field(300, ge=10)
+    claim_timeout_seconds: int = Field(60, ge=10)  # the lease a live worker renews every third of it
     sms_max_segments: int = Field(2, ge=1)
 
     @field_validator("channels")

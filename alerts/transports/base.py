@@ -30,16 +30,20 @@ class TransportError(Exception):
     """Sending failed. `permanent`: retrying will not help; `bad_address`: the number or address
     itself is wrong or unreachable, and its contact should be corrected."""
 
-    def __init__(self, reason: str, *, permanent: bool, bad_address: bool = False, code: int | str | None = None):
+    def __init__(self, reason: str, *, permanent: bool, bad_address: bool = False, code: int | str | None = None,
+                 ambiguous: bool = False):
         super().__init__(reason)
         self.reason, self.permanent, self.bad_address, self.code = reason, permanent, bad_address, code
+        # The request may have reached the provider (a timeout after it was written): sending again
+        # could deliver it twice, so it is not retried blindly.
+        self.ambiguous = ambiguous
 
     def __reduce__(self):  # keyword-only arguments: say how to rebuild it across processes
-        return (_rebuild, (self.reason, self.permanent, self.bad_address, self.code))
+        return (_rebuild, (self.reason, self.permanent, self.bad_address, self.code, self.ambiguous))
 
 
-def _rebuild(reason: str, permanent: bool, bad_address: bool, code) -> TransportError:
-    return TransportError(reason, permanent=permanent, bad_address=bad_address, code=code)
+def _rebuild(reason: str, permanent: bool, bad_address: bool, code, ambiguous: bool = False) -> TransportError:
+    return TransportError(reason, permanent=permanent, bad_address=bad_address, code=code, ambiguous=ambiguous)
 
 
 class Transport(Protocol):

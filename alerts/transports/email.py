@@ -23,12 +23,14 @@ class SmtpEmail:
         email.set_content(message.text)
         if message.html:
             email.add_alternative(message.html, subtype="html")
+        handed = False  # once the message is being transmitted, a lost answer is ambiguous
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:
                     smtp.starttls()
                 if self.user:
                     smtp.login(self.user, self.password or "")
+                handed = True
                 smtp.send_message(email)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
@@ -38,7 +40,8 @@ class SmtpEmail:
             raise TransportError(f"smtp {exc.smtp_code}: {_text(exc.smtp_error)}", permanent=exc.smtp_code >= 500,
                                  code=exc.smtp_code) from exc
         except (OSError, smtplib.SMTPException) as exc:
-            raise TransportError(f"smtp unreachable: {type(exc).__name__}: {exc}", permanent=False) from exc
+            raise TransportError(f"smtp unreachable: {type(exc).__name__}: {exc}", permanent=False,
+                                 ambiguous=handed and isinstance(exc, OSError | smtplib.SMTPServerDisconnected)) from exc
         return Sent(provider_id=msgid.strip("<>")[:64])
 
 

@@ -56,8 +56,23 @@ def translate(exc: Exception) -> TransportError:
         transient = status == 429 or status >= 500 or code in TRANSIENT_CODES
         return TransportError(reason, permanent=not transient, code=code)
     if isinstance(exc, requests.RequestException | TwilioException):
-        return TransportError(f"twilio unreachable: {type(exc).__name__}: {exc}", permanent=False)
+        return TransportError(f"twilio unreachable: {type(exc).__name__}: {exc}", permanent=False,
+                              ambiguous=_maybe_received(exc))
     return TransportError(f"twilio: {type(exc).__name__}: {exc}", permanent=False)
+
+
+def _maybe_received(exc: Exception) -> bool:
+    """True when the request may have reached Twilio: a read timeout, or a connection lost after it
+    was made. Refused or timed-out connections never carried it."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.ReadTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        text = repr(exc)
+        return not any(s in text for s in ("NewConnectionError", "ConnectTimeoutError", "Failed to establish",
+                                           "Name or service not known", "Connection refused"))
+    return False
 
 
 class _Twilio:

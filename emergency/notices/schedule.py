@@ -13,6 +13,9 @@ from config.settings import AppConfig
 from emergency.warnings.models import ActivatedEnterprise, Activation, Kind, Recipient
 
 ADDRESS = {"sms": Recipient.mobile, "voice": Recipient.mobile, "email": Recipient.email}
+# Which go first when the queue is long: every first notice before any report to a town office or
+# the command center, and those before reminders and calls.
+PRIORITY = {"notice": 0, "town": 1, "command": 1, "reminder": 2, "call": 2}
 
 
 def notice(session, *, activation: Activation, config: AppConfig, now: datetime) -> None:
@@ -32,7 +35,8 @@ def deliveries(session, *, channel: str, purpose: str, now: datetime, where, par
     rows = (select(Recipient.id, literal(channel), address, literal(purpose),
                    # no CAST: SQLite gives JSON numeric affinity and would turn the text into 0
                    literal(params, JSON) if params is not None else null(),
-                   literal(Status.PENDING.value), literal(0), literal(now, UTCDateTime), literal(now, UTCDateTime))
+                   literal(Status.PENDING.value), literal(0), literal(now, UTCDateTime), literal(now, UTCDateTime),
+                   literal(PRIORITY.get(purpose, 2)))
             .where(where, address.is_not(None)))
     alerts.schedule(session, rows)
 
