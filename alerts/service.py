@@ -8,11 +8,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from alerts.models import FINAL, Acknowledgment, Delivery, FlaggedAddress, Status
 from alerts.transports.base import Sent, TransportError
+from config.db import UTCDateTime
 from config.events import EventKind, record
 
 RANK = {Status.PENDING: 0, Status.SENDING: 1, Status.SENT: 2, Status.DELIVERED: 3, Status.FAILED: 3, Status.CANCELLED: 3}
@@ -112,7 +113,7 @@ def _write(session: Session, sent: list[dict], retry: list[dict], failed: list[d
     if sent:
         # The provider id and hand-off time always; the status only if no callback got there first.
         session.execute(update(table).where(table.c.id == bindparam("i"))
-                        .values(provider_id=bindparam("pid"), sent_at=func.coalesce(table.c.sent_at, now), error=None), sent)
+                        .values(provider_id=bindparam("pid"), sent_at=func.coalesce(table.c.sent_at, literal(now, UTCDateTime)), error=None), sent)
         session.execute(update(table).where(mine).values(status=bindparam("s"), finished_at=bindparam("fin")), sent)
     if retry:
         session.execute(update(table).where(mine).values(status=Status.PENDING, error=bindparam("err"),

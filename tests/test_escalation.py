@@ -18,7 +18,16 @@ from tests.notifying import NOW, make_world
 
 @pytest.fixture
 def world(db_url, tmp_path):
-    return make_world(db_url, tmp_path)
+    world = make_world(db_url, tmp_path)
+    issue = world.issue
+
+    def issue_and_send(*args, **kwargs) -> int:
+        warning_id = issue(*args, **kwargs)
+        world.dispatcher().run(once=True)  # the notices are handed over at the minute of the approval
+        return warning_id
+
+    world.issue, world.issue_unsent = issue_and_send, issue
+    return world
 
 
 def sweep(world, minutes: float):
@@ -99,8 +108,8 @@ def test_the_ladder_stops_for_an_enterprise_that_confirms(world):
     reminded = len(world.deliveries(purpose="reminder"))
     for n in range(1, 6):
         confirm_all(world, n)
-    done = sweep(world, 200)
-    assert [d["unconfirmed"] for d in done] == [0, 0, 0]
+    done = sweep(world, 200)  # no call is due for anyone; the reports find no one unconfirmed
+    assert [(d["action"], d["unconfirmed"]) for d in done] == [("town", 0), ("command", 0)]
     assert world.deliveries(purpose="call") == [] and world.deliveries(purpose="town") == []
     assert world.deliveries(purpose="command") == []
     assert len(world.deliveries(purpose="reminder")) == reminded
@@ -132,7 +141,7 @@ def test_a_lifted_warning_escalates_no_further(world):
 
 
 def test_auditor_logs_a_finding_once_and_its_resolution_once(world):
-    world.issue("orange", start_hours=1)
+    world.issue_unsent("orange", start_hours=1)
     config = world.settings.app
 
     def run(minutes):
@@ -151,3 +160,27 @@ def test_auditor_logs_a_finding_once_and_its_resolution_once(world):
     with world.sessions() as session:
         kinds = [e.kind for e in session.scalars(select(Event).where(Event.actor == "auditor").order_by(Event.id))]
     assert kinds == [EventKind.AUDIT_FINDING, EventKind.AUDIT_RESOLVED, EventKind.AUDIT_FINDING]
+
+
+def test_reminders_count_from_each_enterprises_own_notice_not_from_the_approval(world):
+    world.issue_unsent("orange")
+    with world.sessions() as session, session.begin():  # enterprise 3's notices are stuck in the queue
+        from alerts.models import Delivery
+
+        three = session.scalar(select(Enterprise.id).where(Enterprise.credit_code == code(3)))
+        stuck = [r for r in session.scalars(select(Recipient.id).where(Recipient.enterprise_id == three))]
+        session.query(Delivery).filter(Delivery.recipient_id.in_(stuck)).update(
+            {"next_attempt_at": NOW + timedelta(minutes=40)}, synchronize_session=False)
+    world.dispatcher().run(once=True)  # everyone else's notice goes out at the approval's minute
+    sweep(world, 31)
+    with world.sessions() as session:
+        reminded = {session.get(Recipient, d.recipient_id).enterprise_id for d in world.deliveries(purpose="reminder")}
+    assert reminded and three not in reminded  # its notice has not gone out: no reminder may overtake it
+    assert all(d["action"] != "town" for d in sweep(world, 95))  # the notice is not all out yet: no report
+    world.clock.now = NOW + timedelta(minutes=40)
+    world.dispatcher().run(once=True)  # enterprise 3's notice goes out at minute 40
+    sweep(world, 69)
+    assert not [d for d in world.deliveries(purpose="reminder")
+                if world.recipients(id=d.recipient_id)[0].enterprise_id == three]
+    sweep(world, 70)  # 30 minutes after its own notice
+    assert [d for d in world.deliveries(purpose="reminder") if world.recipients(id=d.recipient_id)[0].enterprise_id == three]

@@ -1,19 +1,24 @@
 """Escalation: the ladder frozen onto each notice, carried out by a short idempotent sweep.
 
-`due_steps` (pure) says which rungs have come due; `sweep` carries them out, writing deliveries
-and moving the notice's step counter in the same transaction, so that a restart repeats nothing
-and loses nothing. Each rung re-reads who is still unconfirmed when it runs."""
+Reminders and calls count, enterprise by enterprise, from when that enterprise's notice was handed
+to the provider (never from the approval: with a long queue, a reminder would otherwise overtake
+the notice); each enterprise remembers the last such rung it got. Reports to the town offices and
+the command center count from when the whole notice had been handed over; `due_steps` (pure) says
+which have come due and the notice's step counter moves in the same transaction, so that a restart
+repeats nothing and loses nothing. Each rung re-reads who is still unconfirmed when it runs."""
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, true
+from sqlalchemy import and_, func, select, true, update
 from sqlalchemy.orm import Session
 
+from alerts.models import Delivery
+from alerts.models import Status as DeliveryStatus
 from config.events import EventKind, record
 from config.settings import AppConfig
-from emergency.notices.schedule import deliveries, unconfirmed_enterprise_recipients
+from emergency.notices.schedule import deliveries
 from emergency.warnings.models import ActivatedEnterprise, Activation, Kind, Recipient, Status, Warning
 from lists.models import Area, Enterprise, Unit, UnitKind
 
@@ -37,30 +42,66 @@ def sweep(*, session: Session, config: AppConfig, now: datetime) -> list[dict]:
         query = query.with_for_update(of=Activation, skip_locked=True)  # two schedulers never do a rung twice
     done = []
     for activation in session.scalars(query).all():
-        for index, step in due_steps(activation.ladder or [], activation.escalation_step, activation.created_at, now):
-            count = ACTIONS[step["action"]](session, activation, step, config, now)
+        ladder = activation.ladder or []
+        for index, step in enumerate(ladder):
+            if step["action"] in PER_ENTERPRISE and (count := _per_enterprise(session, activation, step, now)):
+                done.append(_log(session, activation, index, step, count, now))
+        handed = handed_over(session, activation)
+        if handed is None:
+            continue
+        for index, step in due_steps(ladder, activation.escalation_step, handed, now):
             activation.escalation_step = index + 1
-            entry = {"activation": activation.id, "step": index + 1, "action": step["action"], "after": step["after"],
-                     "unconfirmed": count}
-            record(session, kind=EventKind.ESCALATED, actor="scheduler", subject_type="warning",
-                   subject_id=activation.warning_id, at=now, detail=entry)
-            done.append(entry)
+            if step["action"] not in PER_ENTERPRISE:
+                count = ACTIONS[step["action"]](session, activation, step, config, now)
+                done.append(_log(session, activation, index, step, count, now))
     session.flush()
     return done
 
 
-def _remind(session: Session, activation: Activation, step: dict, config: AppConfig, now: datetime) -> int:
-    return _to_enterprises(session, activation, "sms", "reminder", now)
+def _log(session: Session, activation: Activation, index: int, step: dict, count: int, now: datetime) -> dict:
+    entry = {"activation": activation.id, "step": index + 1, "action": step["action"], "after": step["after"],
+             "unconfirmed": count}
+    record(session, kind=EventKind.ESCALATED, actor="scheduler", subject_type="warning",
+           subject_id=activation.warning_id, at=now, detail=entry)
+    return entry
 
 
-def _call(session: Session, activation: Activation, step: dict, config: AppConfig, now: datetime) -> int:
-    return _to_enterprises(session, activation, "voice", "call", now)
+def notice_sent(activation: Activation):
+    """Per enterprise of the notice, when its first notice delivery was handed to a provider."""
+    return (select(Recipient.enterprise_id, func.min(Delivery.sent_at).label("at"))
+            .join(Delivery, Delivery.recipient_id == Recipient.id)
+            .where(Recipient.activation_id == activation.id, Recipient.enterprise_id.is_not(None),
+                   Delivery.purpose == "notice", Delivery.sent_at.is_not(None))
+            .group_by(Recipient.enterprise_id))
 
 
-def _to_enterprises(session: Session, activation: Activation, channel: str, purpose: str, now: datetime) -> int:
+def handed_over(session: Session, activation: Activation) -> datetime | None:
+    """When every notice delivery of the activation had been handed over or had ended; None while
+    some are still queued or being sent."""
+    waiting, last = session.execute(
+        select(func.count(Delivery.id).filter(Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING))),
+               func.max(func.coalesce(Delivery.sent_at, Delivery.finished_at)))
+        .join(Recipient, Recipient.id == Delivery.recipient_id)
+        .where(Recipient.activation_id == activation.id, Delivery.purpose == "notice")).one()
+    if waiting:
+        return None
+    return last or activation.created_at
+
+
+def _per_enterprise(session: Session, activation: Activation, step: dict, now: datetime) -> int:
+    """Remind (or call) the enterprises still unconfirmed whose notice went out `after` minutes ago
+    and that have not had this rung; returns how many."""
+    channel, purpose = PER_ENTERPRISE[step["action"]]
+    sent = notice_sent(activation).subquery()
+    late = select(sent.c.enterprise_id).where(sent.c.at <= now - timedelta(minutes=step["after"]))
+    due = and_(ActivatedEnterprise.activation_id == activation.id, ActivatedEnterprise.changed == true(),
+               ActivatedEnterprise.confirmed_at.is_(None), ActivatedEnterprise.escalated_after < step["after"],
+               ActivatedEnterprise.enterprise_id.in_(late))
     deliveries(session, channel=channel, purpose=purpose, now=now,
-               where=and_(Recipient.activation_id == activation.id, unconfirmed_enterprise_recipients(activation)))
-    return _unconfirmed_count(session, activation)
+               where=and_(Recipient.activation_id == activation.id,
+                          Recipient.enterprise_id.in_(select(ActivatedEnterprise.enterprise_id).where(due))))
+    return session.execute(update(ActivatedEnterprise).where(due).values(escalated_after=step["after"])
+                           .execution_options(synchronize_session=False)).rowcount or 0
 
 
 def _town(session: Session, activation: Activation, step: dict, config: AppConfig, now: datetime) -> int:
@@ -114,11 +155,5 @@ def _unconfirmed_by_town(session: Session, activation: Activation) -> dict[int, 
     return found
 
 
-def _unconfirmed_count(session: Session, activation: Activation) -> int:
-    return session.scalar(select(func.count()).select_from(ActivatedEnterprise).where(
-        ActivatedEnterprise.activation_id == activation.id,
-                                                     ActivatedEnterprise.changed == true(),
-                                                     ActivatedEnterprise.confirmed_at.is_(None)))
-
-
-ACTIONS = {"remind": _remind, "call": _call, "town": _town, "command": _command}
+PER_ENTERPRISE = {"remind": ("sms", "reminder"), "call": ("voice", "call")}
+ACTIONS = {"town": _town, "command": _command}

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, and_, literal, null, select, true
+from sqlalchemy import JSON, and_, literal, null, select
 
 from alerts import service as alerts
 from alerts.models import Status
 from config.db import UTCDateTime
 from config.settings import AppConfig
-from emergency.warnings.models import ActivatedEnterprise, Activation, Kind, Recipient
+from emergency.warnings.models import Activation, Kind, Recipient
 
 ADDRESS = {"sms": Recipient.mobile, "voice": Recipient.mobile, "email": Recipient.email}
 # Which go first when the queue is long: every first notice before any report to a town office or
@@ -39,11 +39,3 @@ def deliveries(session, *, channel: str, purpose: str, now: datetime, where, par
                    literal(PRIORITY.get(purpose, 2)))
             .where(where, address.is_not(None)))
     alerts.schedule(session, rows)
-
-
-def unconfirmed_enterprise_recipients(activation: Activation):
-    """Recipients of the notice whose enterprise has not confirmed it."""
-    return Recipient.enterprise_id.in_(
-        select(ActivatedEnterprise.enterprise_id).where(ActivatedEnterprise.activation_id == activation.id,
-                                                        ActivatedEnterprise.changed == true(),
-                                                        ActivatedEnterprise.confirmed_at.is_(None)))

@@ -129,6 +129,9 @@ class ActivatedEnterprise(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_via: Mapped[str | None] = mapped_column(String(10))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The `after` (minutes) of the last reminder or call rung carried out for it: those rungs count
+    # from when its own notice was handed over, not from the approval.
+    escalated_after: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class ActivatedDuty(Base):
