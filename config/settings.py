@@ -81,6 +81,14 @@ class Step(BaseModel):
     action: str = Field(pattern="^(remind|call|town|command)$")
 
 
+class ListsConfig(BaseModel):
+    """Limits a workbook must keep to before it is read (a small .xlsx can unpack to gigabytes)."""
+
+    max_unpacked_mb: int = Field(400, ge=1)
+    max_rows: int = Field(1_200_000, ge=1)
+    max_cell_chars: int = Field(2000, ge=10)
+
+
 class AuthConfig(BaseModel):
     """Sessions, API tokens and the throttling of failed sign-ins."""
 
@@ -100,6 +108,7 @@ class AppConfig(BaseModel):
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
     escalation: dict[str, list[Step]] = Field(default_factory=dict)
     auth: AuthConfig = Field(default_factory=AuthConfig)
+    lists: ListsConfig = Field(default_factory=ListsConfig)
 
     @field_validator("escalation")
     @classmethod

@@ -39,8 +39,18 @@ def write_workbook(path: Path, rows: dict[str, Iterable[list]], rules: RuleSet, 
         for values in rows.get(spec.key, ()):
             if example:
                 values = [_styled(sheet, v, _EXAMPLE_FONT) for v in values]
-            sheet.append(values)
+            sheet.append([_text_if_formula_like(sheet, v) for v in values])
     book.save(path)
+
+
+def _text_if_formula_like(sheet, value):
+    """Text that a spreadsheet would take for a formula (= + - @ first) is written as a text cell:
+    openpyxl would write "=…" as a live formula, and the export must import back unchanged."""
+    if value.__class__ is str and value[:1] in ("=", "+", "-", "@"):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def _layout(sheet, spec: SheetSpec, rules: RuleSet) -> None:

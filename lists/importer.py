@@ -17,6 +17,7 @@ from config import events
 from config.db import UTCDateTime, bulk_insert, chunked, utcnow
 from config.rulesets import RuleSet
 from lists.models import Contact, Enterprise, ImportRecord, ListVersion, Measure, Unit, UnitDuty
+from lists import guard
 from lists.plan import ListIn, Plan, content_hash
 from lists.units import AreaIndex
 from lists.validate import validate
@@ -80,12 +81,17 @@ class DbStored:
 
 
 def import_workbook(*, session: Session, path: Path, actor: str | events.Who, rules: RuleSet, grade_scheme: str,
-                    dry_run: bool = False, progress: Progress | None = None, check: Check | None = None) -> ImportResult:
-    """Validate the workbook and, when it has no errors and this is no dry run, write it."""
+                    dry_run: bool = False, progress: Progress | None = None, check: Check | None = None,
+                    limits: guard.Limits | None = None) -> ImportResult:
+    """Validate the workbook and, when it has no errors and this is no dry run, write it. A file over
+    the limits is refused before it is read."""
     progress = progress or _no_progress
+    limits = limits or guard.Limits()
     progress("read", 0, 1)
     issues: list = []
-    sheets = read_workbook(path, issues)
+    if not guard.check(path, limits, issues):
+        return ImportResult(Plan(issues=issues))
+    sheets = read_workbook(path, issues, cell_chars=limits.cell_chars)
     progress("read", 1, 1)
     with open(path, "rb") as f:
         sha256 = hashlib.file_digest(f, "sha256").hexdigest()

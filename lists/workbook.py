@@ -111,7 +111,7 @@ def sheets_from_records(records: dict[str, list[dict[str, Any]]]) -> dict[str, S
     }
 
 
-def read_workbook(path: Path, issues: list[Issue]) -> dict[str, Sheet]:
+def read_workbook(path: Path, issues: list[Issue], cell_chars: int = 2000) -> dict[str, Sheet]:
     """The sheets of the workbook at path; problems with its structure are added to issues."""
     from python_calamine import CalamineError, CalamineWorkbook
 
@@ -131,11 +131,11 @@ def read_workbook(path: Path, issues: list[Issue]) -> dict[str, Sheet]:
             sheets[spec.key] = Sheet(spec, present=False)
             continue
         grid = book.get_sheet_by_name(found).to_python(skip_empty_area=False)
-        sheets[spec.key] = _read_sheet(spec, grid, issues)
+        sheets[spec.key] = _read_sheet(spec, grid, issues, cell_chars)
     return sheets
 
 
-def _read_sheet(spec: SheetSpec, grid: list[list[Any]], issues: list[Issue]) -> Sheet:
+def _read_sheet(spec: SheetSpec, grid: list[list[Any]], issues: list[Issue], cell_chars: int = 2000) -> Sheet:
     if not grid:
         issues.append(Issue.error(spec.name, 1, "", "工作表为空，缺少表头行", "the sheet is empty: no header row"))
         return Sheet(spec)
@@ -148,6 +148,11 @@ def _read_sheet(spec: SheetSpec, grid: list[list[Any]], issues: list[Issue]) -> 
         values = [_clean(cells[i]) for i in columns]  # calamine rows are as wide as the sheet
         if all(v is None for v in values):
             continue
+        for key, value in zip(keys, values):
+            if value.__class__ is str and len(value) > cell_chars:
+                header = spec.column(key).header
+                issues.append(Issue.error(spec.name, index, header, f"内容过长（{len(value)} 字，上限 {cell_chars}）",
+                                          f"too long: {len(value)} characters, at most {cell_chars}"))
         sheet.rows.append((index, dict(zip(keys, values))))
     return sheet
 

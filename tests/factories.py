@@ -58,8 +58,9 @@ def make_records(count: int = 2) -> dict[str, list[dict[str, Any]]]:
 
 def write_xlsx(path: Path, records: dict[str, list[dict[str, Any]]], *, english: bool = False,
                drop_columns: dict[str, set[str]] | None = None, extra_columns: dict[str, str] | None = None,
-               blank_rows_after: dict[str, int] | None = None) -> Path:
-    """Write records as a workbook; a sheet is left out when records has no key for it."""
+               blank_rows_after: dict[str, int] | None = None, text_cells: bool = False) -> Path:
+    """Write records as a workbook; a sheet is left out when records has no key for it. With
+    text_cells, text starting with "=" is a text cell, not a formula."""
     book = Workbook()
     book.remove(book.active)
     for spec in SHEETS:
@@ -71,6 +72,10 @@ def write_xlsx(path: Path, records: dict[str, list[dict[str, Any]]], *, english:
         sheet.append([c.key if english else c.header for c in columns] + ([extra] if extra else []))
         for i, row in enumerate(records[spec.key]):
             sheet.append([row.get(c.key) for c in columns] + (["x"] if extra else []))
+            if text_cells:
+                for cell in sheet[sheet.max_row]:
+                    if isinstance(cell.value, str) and cell.value.startswith("="):
+                        cell.data_type = "s"
             if (blank_rows_after or {}).get(spec.key) == i + 1:
                 sheet.append([])
     book.save(path)

@@ -41,7 +41,7 @@ def import_(app: App, file: Path, dry_run: bool, actor: str | None, as_json: boo
         try:
             result = import_lists(session=session, path=file, actor=app.operator(session, actor, Action.IMPORT_LISTS),
                                   rules=app.rules, grade_scheme=app.config.grade_scheme, dry_run=dry_run,
-                                  progress=progress)
+                                  progress=progress, limits=app.config.lists)
         except LookupError as exc:  # a district name two cities share
             raise Rejected(str(exc)) from None
     progress.close()

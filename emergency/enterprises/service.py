@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from accounts.permissions import Action, Actor, OutOfScope
 from areas.models import Area
 from config.rulesets import RuleSet
+from config.settings import ListsConfig
+from lists import guard
 from emergency.enterprises import scope
 from lists.importer import ImportResult, Progress, import_workbook
 from lists.models import Contact, Enterprise, ListVersion, Measure
@@ -19,12 +21,15 @@ MEASURE_COLUMNS = ("position", "target", "action", "description", "limit_pct", "
 
 
 def import_lists(*, session: Session, actor: Actor, path: Path, rules: RuleSet, grade_scheme: str,
-                 dry_run: bool = False, progress: Progress | None = None) -> ImportResult:
+                 dry_run: bool = False, progress: Progress | None = None, limits: ListsConfig | None = None) -> ImportResult:
     """Validate and import a workbook as the actor (duty officer or admin), refusing rows outside the
     actor's area as errors. Raises Forbidden."""
     actor.require(Action.IMPORT_LISTS)
+    limits = limits or ListsConfig()
     return import_workbook(session=session, path=path, actor=actor, rules=rules, grade_scheme=grade_scheme,
-                           dry_run=dry_run, progress=progress, check=scope.checker(actor))
+                           dry_run=dry_run, progress=progress, check=scope.checker(actor),
+                           limits=guard.Limits(uncompressed_bytes=limits.max_unpacked_mb * guard.MB,
+                                               rows=limits.max_rows, cell_chars=limits.max_cell_chars))
 
 
 def _base(actor: Actor):

@@ -39,7 +39,8 @@ async def import_lists(request: Request, session: Tx, who: Who, dry_run: bool = 
         path = Path(folder) / (safe if safe not in ("", ".", "..") else "upload.xlsx")  # kept as the import's source
         path.write_bytes(data)
         result = service.import_lists(session=session, actor=who, path=path, rules=context.rules,
-                                      grade_scheme=context.config.grade_scheme, dry_run=dry_run)
+                                      grade_scheme=context.config.grade_scheme, dry_run=dry_run,
+                                      limits=context.config.lists)
     document = result.to_json()
     if result.plan.errors:
         return error_response(422, "rejected_workbook", f"workbook rejected, nothing written: {len(result.plan.errors)} error(s)",
