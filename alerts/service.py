@@ -55,6 +55,31 @@ def claim(session: Session, *, worker: str, limit: int, now: datetime) -> list[D
                                 .execution_options(populate_existing=True)))
 
 
+def claim_unknown(session: Session, *, worker: str, channels: list[str], settled_before: datetime,
+                  limit: int, now: datetime) -> list[Delivery]:
+    """Claim `unknown` deliveries of these channels, settled a while, not yet checked with their
+    provider: as `sending` by this worker, for reconciliation."""
+    if not channels:
+        return []
+    ids = session.scalars(
+        update(Delivery).where(Delivery.id.in_(
+            select(Delivery.id).where(Delivery.status == Status.UNKNOWN, Delivery.provider_status.is_(None),
+                                      Delivery.channel.in_(channels), Delivery.finished_at < settled_before)
+            .order_by(Delivery.id).limit(limit).scalar_subquery()), Delivery.status == Status.UNKNOWN)
+        .values(status=Status.SENDING, claimed_at=now, claimed_by=worker, finished_at=None)
+        .returning(Delivery.id).execution_options(synchronize_session=False)).all()
+    return list(session.scalars(select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id)
+                                .execution_options(populate_existing=True))) if ids else []
+
+
+def unreconciled(session: Session, *, ids: list[int], reason: str, now: datetime) -> None:
+    """The provider could not say: the deliveries stay `unknown`, for a person, and are not asked again."""
+    session.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.status == Status.SENDING)
+                    .values(status=Status.UNKNOWN, provider_status="unreconciled", finished_at=now,
+                            error=func.coalesce(Delivery.error, "") + f"; the provider could not say: {reason}"[:300])
+                    .execution_options(synchronize_session=False))
+
+
 def sent_today(session: Session, addresses: Iterable[str], now: datetime) -> Counter:
     """Messages handed to a provider per address in the last 24 hours (one grouped query)."""
     addresses = sorted(set(addresses))

@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 
 # Renders claimed deliveries: a Message each, or a string saying why it is no longer to be sent.
 Render = Callable[[Session, list[Delivery]], dict[int, Message | str]]
+
+
+RECONCILE_EVERY, RECONCILE_AFTER = 15.0, 20.0  # seconds: how often to look, how long an unknown send settles
 
 
 def _first_line(exc: Exception) -> str:
@@ -132,9 +135,12 @@ class Dispatcher:
         lease = threading.Thread(target=self._lease, args=(flow,), name="lease", daemon=True)
         recorder.start()
         lease.start()
-        delay, quiet_until = 0.0, 0.0
+        delay, quiet_until, next_check = 0.0, 0.0, time.monotonic() + RECONCILE_EVERY
         try:
             while not stop.is_set():
+                if time.monotonic() >= next_check:
+                    next_check = time.monotonic() + RECONCILE_EVERY
+                    self._reconcile(stop)
                 free = flow.wait_for_room(self.window, timeout=0.5)
                 if free == 0:
                     continue
@@ -166,6 +172,41 @@ class Dispatcher:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
+
+    def _reconcile(self, stop: threading.Event) -> None:
+        """Ask the provider about sends whose answer was lost: taken after all → sent; not taken →
+        sent again (a retry); cannot tell → stays `unknown` for a person."""
+        channels = [c for c, t in self.transports.items() if hasattr(t, "reconcile")]
+        try:
+            with self.sessions() as session, session.begin():
+                rows = service.claim_unknown(session, worker=self.name, channels=channels, limit=50, now=self.clock(),
+                                             settled_before=self.clock() - timedelta(seconds=RECONCILE_AFTER))
+            if not rows:
+                return
+            with self.sessions() as session:
+                messages = self.render(session, rows)
+        except DBAPIError as exc:
+            log.warning("cannot reconcile now (%s)", _first_line(exc))
+            return
+        outcomes, unclear = [], []
+        for d in rows:
+            message = messages.get(d.id)
+            if not isinstance(message, Message):
+                outcomes.append(Outcome(d, cancelled=message or "nothing to send: its notice is gone"))
+                continue
+            try:
+                found = self.transports[d.channel].reconcile(message, since=(d.sent_at or d.created_at) - timedelta(minutes=5))
+            except TransportError as exc:
+                unclear.append((d.id, exc.reason))
+                continue
+            outcomes.append(Outcome(d, sent=found) if found else Outcome(
+                d, error=TransportError("the provider never took it: sent again", permanent=False)))
+        if outcomes:
+            self._record(outcomes, stop)
+        if unclear:
+            with self.sessions() as session, session.begin():
+                service.unreconciled(session, ids=[i for i, _ in unclear], reason=unclear[0][1], now=self.clock())
+        log.info("reconciled %d unknown sends (%d unclear)", len(rows), len(unclear))
 
     def _claim(self, limit: int, *, recover: bool) -> list[tuple[Delivery, Message | str | None, bool]]:
         with self.sessions() as session, session.begin():

@@ -84,8 +84,8 @@ class Step(BaseModel):
 class ListsConfig(BaseModel):
     """Limits a workbook must keep to before it is read (a small .xlsx can unpack to gigabytes)."""
 
-    max_unpacked_mb: int = Field(400, ge=1)
-    max_rows: int = Field(1_200_000, ge=1)
+    max_unpacked_mb: int = Field(1536, ge=1)  # 100,000 enterprises unpack to about 450 MB
+    max_rows: int = Field(2_000_000, ge=1)
     max_cell_chars: int = Field(2000, ge=10)
 
 
@@ -135,6 +135,7 @@ class Settings(BaseSettings):
     twilio_from: str | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
+    twilio_timeout: float = Field(15.0, gt=0)  # seconds for one API call; a later answer makes the send `unknown`
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_user: str | None = None

@@ -3,6 +3,7 @@ client, answers per destination number as told (success, an error code, slowness
 status callbacks signed the way Twilio signs them."""
 from __future__ import annotations
 
+import email.utils
 import json
 import threading
 import time
@@ -23,7 +24,8 @@ class _Server(ThreadingHTTPServer):
 class Behaviour:
     status: int = 201
     code: int | None = None
-    delay: float = 0.0
+    delay: float = 0.0  # before anything: a request that times out was never taken
+    hang_after_accept: float = 0.0  # the message is taken, and the answer comes this late
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Record:
     form: dict
     callback: str | None
     statuses: list = field(default_factory=list)
+    created: str = field(default_factory=lambda: email.utils.formatdate(usegmt=True))  # RFC 2822, as Twilio
 
 
 class FakeTwilio:
@@ -41,6 +44,7 @@ class FakeTwilio:
         self.behaviour: dict[str, Behaviour] = {}
         self.records: dict[str, Record] = {}
         self.auto = auto  # statuses to call back with after each accepted message, in order
+        self.decide = None  # optional: form → Behaviour, for every request (a misbehaving provider)
         self.lock = threading.Lock()
         self.server = _Server(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -84,6 +88,19 @@ class FakeTwilio:
             def log_message(self, *args) -> None:
                 pass
 
+            def do_GET(self) -> None:
+                """The Messages list, filtered by To, newest first (what reconciliation reads)."""
+                path, _, query = self.path.partition("?")
+                if not path.endswith("/Messages.json") or f"/Accounts/{fake.account_sid}/" not in path:
+                    return self._json(404, {"code": 20404, "message": "not found", "status": 404})
+                to = dict(parse_qsl(query)).get("To")
+                with fake.lock:
+                    found = [r for r in fake.records.values() if r.kind == "Messages" and (to is None or r.form.get("To") == to)]
+                items = [{"sid": r.sid, "to": r.form.get("To"), "body": r.form.get("Body"), "status": "queued",
+                          "date_created": r.created, "date_sent": r.created} for r in reversed(found)]
+                self._json(200, {"messages": items, "next_page_uri": None, "page": 0, "page_size": 50,
+                                 "uri": path, "first_page_uri": path, "previous_page_uri": None, "start": 0, "end": len(items)})
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = dict(parse_qsl(self.rfile.read(length).decode()))
@@ -91,7 +108,7 @@ class FakeTwilio:
                 if kind not in ("Messages", "Calls") or f"/Accounts/{fake.account_sid}/" not in self.path:
                     return self._json(404, {"code": 20404, "message": "The requested resource was not found",
                                             "status": 404})
-                behaviour = fake.behaviour.get(form.get("To", ""), Behaviour())
+                behaviour = fake.decide(form) if fake.decide else fake.behaviour.get(form.get("To", ""), Behaviour())
                 if behaviour.delay:
                     time.sleep(behaviour.delay)
                 if behaviour.status >= 300:
@@ -101,6 +118,8 @@ class FakeTwilio:
                 sid = ("SM" if kind == "Messages" else "CA") + uuid.uuid4().hex
                 with fake.lock:
                     fake.records[sid] = Record(kind, sid, form, form.get("StatusCallback"))
+                if behaviour.hang_after_accept:
+                    time.sleep(behaviour.hang_after_accept)
                 self._json(201, {"sid": sid, "account_sid": fake.account_sid, "to": form.get("To"),
                                  "from": form.get("From"), "body": form.get("Body"), "status": "queued",
                                  "messaging_service_sid": form.get("MessagingServiceSid"), "num_segments": "1",

@@ -4,6 +4,7 @@ the call's keypress, the company confirming on its page, and the counts in `warn
 from __future__ import annotations
 
 import json
+from collections import Counter
 import re
 
 import pytest
@@ -227,3 +228,32 @@ def test_rate_limits_and_server_errors_retry_until_sent_and_a_bad_number_is_flag
     world.clock.advance(seconds=10)
     worker.run(once=True)
     assert world.deliveries(address="+8613800000002", channel="sms")[0].status == "sent"
+
+
+def test_sends_whose_answer_was_lost_are_reconciled_with_twilio_not_resent_blindly(live, fake):
+    """One message Twilio took but answered too late; one it never took (it hung before). Both end
+    `unknown`; asking Twilio's message list then marks the first sent (its SID) and sends the
+    second again, once. Nothing reaches a phone twice."""
+    import threading
+
+    world = live
+    world.settings.twilio_timeout = 0.5
+    fake.behaviour["+8613800000002"] = Behaviour(hang_after_accept=1.5)
+    fake.behaviour["+8613800000003"] = Behaviour(delay=1.5)
+    world.issue("orange")
+    worker = world.dispatcher(real_transports(world), backoff_seconds=10)
+    worker.run(once=True)
+    two, three = (world.deliveries(address=a, channel="sms")[0] for a in ("+8613800000002", "+8613800000003"))
+    assert (two.status, three.status) == ("unknown", "unknown") and "may have it" in two.error
+    fake.behaviour.clear()
+    world.clock.advance(seconds=30)
+    worker._reconcile(threading.Event())
+    two, three = (world.deliveries(address=a, channel="sms")[0] for a in ("+8613800000002", "+8613800000003"))
+    taken = {r.form["To"]: r.sid for r in fake.accepted()}
+    assert two.status == "sent" and two.provider_id == taken["+8613800000002"]
+    assert three.status == "pending" and "never took it" in three.error
+    world.clock.advance(seconds=11)
+    worker.run(once=True)
+    assert world.deliveries(address="+8613800000003", channel="sms")[0].status == "sent"
+    assert Counter(r.form["To"] for r in fake.accepted())["+8613800000003"] == 1
+    assert Counter(r.form["To"] for r in fake.accepted())["+8613800000002"] == 1

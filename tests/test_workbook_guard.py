@@ -37,7 +37,7 @@ def test_a_workbook_that_unpacks_to_gigabytes_is_refused_before_it_is_read(sessi
     assert time.monotonic() - started < 10
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before < 200 * 1024  # KB: it was not unpacked
     [error] = result.plan.errors
-    assert "unpacks to 2048 MB" in error.message and "split it" in error.message
+    assert "unpacks to 2048 MB, over the limit of 1536 MB" in error.message and "split it" in error.message
     assert table_counts(session) == before
 
 

@@ -22,7 +22,7 @@ def build(settings: Settings, sessions: sessionmaker, *, pool: int = 16) -> dict
     registry: dict[str, Transport] = {c: SimulatorTransport(c, sessions) for c in ("sms", "voice", "email")}
     if settings.twilio:
         client = make_client(account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token.get_secret_value(),
-                             api_base=settings.twilio_api_base, pool=pool)
+                             api_base=settings.twilio_api_base, pool=pool, timeout=settings.twilio_timeout)
         sender = {"from_": settings.twilio_from, "messaging_service_sid": settings.twilio_messaging_service_sid}
         registry["sms"], registry["voice"] = TwilioSms(client, **sender), TwilioVoice(client, **sender)
     if settings.smtp_host:

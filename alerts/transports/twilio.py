@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from datetime import datetime, timedelta
+
 import requests
 from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -92,6 +94,16 @@ class TwilioSms(_Twilio):
         except Exception as exc:  # noqa: BLE001 — every failure is translated, none escapes untyped
             raise translate(exc) from exc
         return Sent(provider_id=sent.sid)
+
+    def reconcile(self, message: Message, since: datetime) -> Sent | None:
+        """Did Twilio take this message after all (its answer was lost)? The message of the same text to
+        the same number sent since the day before `since` (our texts carry a link unique to the
+        recipient and notice), or None. Raises TransportError if it cannot tell."""
+        try:
+            found = self.client.messages.list(to=message.address, date_sent_after=since - timedelta(days=1), limit=50)
+        except Exception as exc:  # noqa: BLE001
+            raise translate(exc) from exc
+        return next((Sent(provider_id=m.sid) for m in found if m.body == message.text), None)
 
 
 class TwilioVoice(_Twilio):
