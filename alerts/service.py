@@ -167,9 +167,14 @@ def flag(session: Session, *, address: str, channel: str, reason: str, now: date
            detail={"address": address, "channel": channel, "reason": reason})
 
 
-def renew(session: Session, *, worker: str, now: datetime) -> int:
-    """A live worker's lease: its deliveries in `sending` stay its own. Returns how many."""
-    return session.execute(update(Delivery).where(Delivery.claimed_by == worker, Delivery.status == Status.SENDING)
+def renew(session: Session, *, worker: str, ids: list[int], now: datetime) -> int:
+    """A live worker's lease on the deliveries it really holds (in flight, or sent and not yet
+    written): they stay its own. A row it claimed and then lost hold of (the database went away
+    between the claim and the send) is not renewed, so it goes back when the lease runs out."""
+    if not ids:
+        return 0
+    return session.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.claimed_by == worker,
+                                                  Delivery.status == Status.SENDING)
                            .values(claimed_at=now).execution_options(synchronize_session=False)).rowcount or 0
 
 

@@ -71,12 +71,14 @@ class _Flow:
         self.cond = threading.Condition()
         self.in_flight = self.unrecorded = 0
         self.outcomes: queue.Queue[Outcome] = queue.Queue()
+        self.held: set[int] = set()  # deliveries this worker holds: handed to a thread, not yet written
         self.totals: Counter = Counter()
         self.closing = threading.Event()
 
-    def started(self) -> None:
+    def started(self, delivery_id: int) -> None:
         with self.cond:
             self.in_flight += 1
+            self.held.add(delivery_id)
 
     def finished(self, outcome: Outcome) -> None:
         with self.cond:
@@ -85,10 +87,15 @@ class _Flow:
             self.outcomes.put(outcome)
             self.cond.notify_all()
 
-    def recorded(self, count: int) -> None:
+    def recorded(self, outcomes: list[Outcome]) -> None:
         with self.cond:
-            self.unrecorded -= count
+            self.unrecorded -= len(outcomes)
+            self.held.difference_update(o.delivery.id for o in outcomes)
             self.cond.notify_all()
+
+    def holding(self) -> list[int]:
+        with self.cond:
+            return list(self.held)
 
     def wait_for_room(self, window: int, timeout: float) -> int:
         with self.cond:
@@ -140,7 +147,7 @@ class Dispatcher:
             while not stop.is_set():
                 if time.monotonic() >= next_check:
                     next_check = time.monotonic() + RECONCILE_EVERY
-                    self._reconcile(stop)
+                    self._reconcile(flow, stop)
                 free = flow.wait_for_room(self.window, timeout=0.5)
                 if free == 0:
                     continue
@@ -161,7 +168,7 @@ class Dispatcher:
                     stop.wait(0.05 if once else idle)
                     continue
                 for delivery, message, capped in units:
-                    flow.started()
+                    flow.started(delivery.id)
                     self.pool.submit(self._task, flow, stop, delivery, message, capped)
         finally:
             flow.wait_idle()
@@ -173,7 +180,7 @@ class Dispatcher:
     def close(self) -> None:
         self.pool.shutdown(wait=True)
 
-    def _reconcile(self, stop: threading.Event) -> None:
+    def _reconcile(self, flow: _Flow, stop: threading.Event) -> None:
         """Ask the provider about sends whose answer was lost: taken after all → sent; not taken →
         sent again (a retry); cannot tell → stays `unknown` for a person."""
         channels = [c for c, t in self.transports.items() if hasattr(t, "reconcile")]
@@ -183,6 +190,8 @@ class Dispatcher:
                                              settled_before=self.clock() - timedelta(seconds=RECONCILE_AFTER))
             if not rows:
                 return
+            with flow.cond:
+                flow.held.update(d.id for d in rows)  # their lease is renewed while the provider is asked
             with self.sessions() as session:
                 messages = self.render(session, rows)
         except DBAPIError as exc:
@@ -204,8 +213,13 @@ class Dispatcher:
         if outcomes:
             self._record(outcomes, stop)
         if unclear:
-            with self.sessions() as session, session.begin():
-                service.unreconciled(session, ids=[i for i, _ in unclear], reason=unclear[0][1], now=self.clock())
+            try:
+                with self.sessions() as session, session.begin():
+                    service.unreconciled(session, ids=[i for i, _ in unclear], reason=unclear[0][1], now=self.clock())
+            except DBAPIError as exc:  # they go back to the queue when the lease runs out: asked again later
+                log.warning("cannot record unclear reconciliations (%s)", _first_line(exc))
+        with flow.cond:
+            flow.held.difference_update(d.id for d in rows)
         log.info("reconciled %d unknown sends (%d unclear)", len(rows), len(unclear))
 
     def _claim(self, limit: int, *, recover: bool) -> list[tuple[Delivery, Message | str | None, bool]]:
@@ -239,7 +253,7 @@ class Dispatcher:
                     return
                 continue
             flow.totals.update(self._record(outcomes, stop))
-            flow.recorded(len(outcomes))
+            flow.recorded(outcomes)
 
     def _lease(self, flow: _Flow) -> None:
         """Renews the lease on this worker's claimed rows every third of it."""
@@ -247,7 +261,7 @@ class Dispatcher:
         while not flow.closing.wait(every):
             try:
                 with self.sessions() as session, session.begin():
-                    service.renew(session, worker=self.name, now=self.clock())
+                    service.renew(session, worker=self.name, ids=flow.holding(), now=self.clock())
             except DBAPIError as exc:
                 log.warning("cannot renew the lease (%s)", _first_line(exc))
 

@@ -120,3 +120,27 @@ def test_a_stopped_worker_finishes_what_is_in_flight_and_releases_the_rest(world
     assert not sending and 1 <= len(sent) <= 4
     back = [d for d in rows if d.status == "pending"]
     assert back and all(d.attempts == 0 and d.claimed_at is None for d in back)
+
+
+def test_rows_claimed_just_before_the_database_went_away_go_back_once_the_lease_runs_out(world):
+    """The claim committed, then rendering failed (the database gone): the worker goes on, does not
+    renew the lease on rows it no longer holds, and they are sent once, later."""
+    from sqlalchemy.exc import OperationalError
+
+    world.issue()
+    worker = world.dispatcher(batch=3, concurrency=1, claim_timeout_seconds=60)
+    render, failed = worker.render, []
+
+    def flaky(session, batch):
+        if not failed:
+            failed.extend(d.id for d in batch)
+            raise OperationalError("SELECT …", {}, Exception("server closed the connection unexpectedly"))
+        return render(session, batch)
+
+    worker.render = flaky
+    worker.run(once=True)
+    assert {d.id for d in world.deliveries(status="sending")} == set(failed)  # held by nobody now
+    world.clock.advance(seconds=61)
+    worker.run(once=True)
+    sends = [m.delivery_id for t in world.fakes.values() for m in t.sent]
+    assert sorted(sends) == sorted(d.id for d in world.deliveries()) and set(failed) <= set(sends)
