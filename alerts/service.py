@@ -193,8 +193,11 @@ def recover(session: Session, *, now: datetime, timeout_seconds: int, max_attemp
     if exhausted:
         session.execute(update(table).where(table.c.id.in_(exhausted)).values(
             status=Status.FAILED, finished_at=now, error="gave up: its worker stopped while sending, attempts used up"))
+    by_worker: dict[str, list[int]] = {}
+    for r in rows:
+        by_worker.setdefault(r.claimed_by or "?", []).append(r.id)
     record(session, kind=EventKind.DELIVERIES_RECOVERED, actor=actor, subject_type="delivery", at=now,
-           detail={"ids": [r.id for r in rows], "workers": sorted({r.claimed_by or "?" for r in rows}),
+           detail={"ids": [r.id for r in rows], "workers": sorted(by_worker), "by_worker": by_worker,
                    "failed": exhausted})
     return [r.id for r in rows]
 

@@ -78,7 +78,8 @@ def chaos(conn, seed: int) -> None:
         with fake.lock:
             for record in fake.records.values():
                 query = parse_qs(urlparse(record.callback or "").query)
-                taken[int(query["d"][0])] += 1 if "d" in query else 0
+                if "d" in query:
+                    taken[int(query["d"][0])] += 1
         conn.send(dict(taken))
 
 
@@ -160,7 +161,7 @@ def main() -> None:
                                 reason="fault run", actor=Actor("duty", "duty_officer"), now=now)
         service.approve(session=session, rules=rulesets.load("national-2024"), config=settings.app,
                         warning_id=request.warning_id, actor=Actor("chief", "commander"), now=now)
-    notices = sum(counts(sessions).values())
+    notices = counts(sessions)["pending"]
     started = time.monotonic()
     workers = [subprocess.Popen([EMERGENCY, "notify", "run", "--name", f"w{i}"], env=env, stderr=subprocess.DEVNULL)
                for i in range(args.workers)]
@@ -207,8 +208,9 @@ def report(sessions, taken: dict, notices: int, args, killed_at, down_at, draine
                                .join(Recipient, Recipient.id == Delivery.recipient_id)).all()
         recovered: dict[int, str] = {}
         for detail in session.scalars(select(Event.detail).where(Event.kind == EventKind.DELIVERIES_RECOVERED)):
-            for i in detail["ids"]:
-                recovered[i] = ",".join(detail["workers"])
+            for worker, ids in detail["by_worker"].items():
+                for i in ids:
+                    recovered[i] = worker
     by_status = Counter(r.status for r in rows)
     final = {"sent", "delivered"}
     lost = [r.id for r in rows if r.status in final and not taken.get(r.id)]
