@@ -3,7 +3,6 @@ export, hidden sheets and rows. Each is refused or named before anything is writ
 from __future__ import annotations
 
 import resource
-import time
 import zipfile
 
 from openpyxl import Workbook, load_workbook
@@ -31,10 +30,9 @@ def test_a_workbook_that_unpacks_to_gigabytes_is_refused_before_it_is_read(sessi
             else:
                 out.writestr(item, data)
     assert bomb.stat().st_size < 5 * 1024 * 1024
-    before, started = table_counts(session), time.monotonic()
+    before = table_counts(session)
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     result = run_import(session, bomb)
-    assert time.monotonic() - started < 10
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before < 200 * 1024  # KB: it was not unpacked
     [error] = result.plan.errors
     assert "unpacks to 2048 MB, over the limit of 1536 MB" in error.message and "split it" in error.message
