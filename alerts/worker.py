@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import socket
 import threading
 import time
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import service, sms
 from alerts.models import Delivery
+from alerts.flow import Flow
 from alerts.service import Outcome
 from alerts.transports.base import Message, Transport, TransportError
 from config.db import utcnow
@@ -40,6 +40,7 @@ Render = Callable[[Session, list[Delivery]], dict[int, Message | str]]
 
 
 RECONCILE_EVERY, RECONCILE_AFTER = 15.0, 20.0  # seconds: how often to look, how long an unknown send settles
+RECOVER_EVERY = 5.0  # seconds between looks for rows whose lease ran out (not at every claim)
 
 
 def _first_line(exc: Exception) -> str:
@@ -63,66 +64,6 @@ class RateLimiter:
             self.sleep(slot - now)
 
 
-class _Flow:
-    """What is in flight and what waits to be written, between the claiming loop, the sending
-    threads and the recorder."""
-
-    def __init__(self) -> None:
-        self.cond = threading.Condition()
-        self.in_flight = self.unrecorded = 0
-        self.outcomes: queue.Queue[Outcome] = queue.Queue()
-        self.held: set[int] = set()  # deliveries this worker holds: handed to a thread, not yet written
-        self.totals: Counter = Counter()
-        self.closing = threading.Event()
-
-    def started(self, delivery_id: int) -> None:
-        with self.cond:
-            self.in_flight += 1
-            self.held.add(delivery_id)
-
-    def finished(self, outcome: Outcome) -> None:
-        with self.cond:
-            self.unrecorded += 1
-            self.in_flight -= 1
-            self.outcomes.put(outcome)
-            self.cond.notify_all()
-
-    def recorded(self, outcomes: list[Outcome]) -> None:
-        with self.cond:
-            self.unrecorded -= len(outcomes)
-            self.held.difference_update(o.delivery.id for o in outcomes)
-            self.cond.notify_all()
-
-    def holding(self) -> list[int]:
-        with self.cond:
-            return list(self.held)
-
-    def wait_for_room(self, window: int, timeout: float) -> int:
-        with self.cond:
-            self.cond.wait_for(lambda: self.in_flight < window, timeout=timeout)
-            return max(window - self.in_flight, 0)
-
-    def take(self, timeout: float, most: int = 200) -> list[Outcome]:
-        try:
-            taken = [self.outcomes.get(timeout=timeout)]
-        except queue.Empty:
-            return []
-        while len(taken) < most:
-            try:
-                taken.append(self.outcomes.get_nowait())
-            except queue.Empty:
-                break
-        return taken
-
-    def settled(self) -> bool:
-        with self.cond:
-            return self.in_flight == 0 and self.unrecorded == 0
-
-    def wait_idle(self) -> None:
-        with self.cond:
-            self.cond.wait_for(lambda: self.in_flight == 0)
-
-
 class Dispatcher:
     def __init__(self, *, sessions: sessionmaker, transports: dict[str, Transport], render: Render,
                  config: NotifyConfig, name: str | None = None, clock: Callable[[], datetime] = utcnow):
@@ -130,19 +71,20 @@ class Dispatcher:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.limits = {channel: RateLimiter(rate) for channel, rate in config.rate.items()}
         self.pool = ThreadPoolExecutor(config.concurrency, thread_name_prefix="send")
-        # Claimed at a time: enough to keep every thread busy, small enough that a death repeats little.
-        self.window = max(2 * config.concurrency, 1)
+        # Claimed and not yet written, at most: enough to keep every thread busy between claims. A
+        # death repeats only what was in flight; the rest of the window is released or taken back.
+        self.window = max(4 * config.concurrency, 1)
 
     def run(self, *, once: bool = False, idle: float = 1.0, stop: threading.Event | None = None) -> Counter:
         """Send until nothing is due and nothing is in flight (once) or until stopped; returns the
         outcomes by status."""
         stop = stop or threading.Event()
-        flow = _Flow()
+        flow = Flow()
         recorder = threading.Thread(target=self._recorder, args=(flow, stop), name="record", daemon=True)
         lease = threading.Thread(target=self._lease, args=(flow,), name="lease", daemon=True)
         recorder.start()
         lease.start()
-        delay, quiet_until, next_check = 0.0, 0.0, time.monotonic() + RECONCILE_EVERY
+        delay, quiet_until, next_check, next_recover = 0.0, 0.0, time.monotonic() + RECONCILE_EVERY, 0.0
         try:
             while not stop.is_set():
                 if time.monotonic() >= next_check:
@@ -152,7 +94,9 @@ class Dispatcher:
                 if free == 0:
                     continue
                 try:
-                    units = self._claim(free, recover=time.monotonic() >= quiet_until)
+                    recover = time.monotonic() >= max(quiet_until, next_recover)
+                    units = self._claim(free, recover=recover)
+                    next_recover = time.monotonic() + RECOVER_EVERY if recover else next_recover
                     delay = 0.0
                 except DBAPIError as exc:  # a lost connection, a failover, a statement timeout: wait, go on
                     delay = min(max(1.0, delay * 2), 30.0)
@@ -180,7 +124,7 @@ class Dispatcher:
     def close(self) -> None:
         self.pool.shutdown(wait=True)
 
-    def _reconcile(self, flow: _Flow, stop: threading.Event) -> None:
+    def _reconcile(self, flow: Flow, stop: threading.Event) -> None:
         """Ask the provider about sends whose answer was lost: taken after all → sent; not taken →
         sent again (a retry); cannot tell → stays `unknown` for a person."""
         channels = [c for c, t in self.transports.items() if hasattr(t, "reconcile")]
@@ -235,7 +179,7 @@ class Dispatcher:
             capped = self._capped(session, claimed, messages)
         return [(d, messages.get(d.id), d.id in capped) for d in claimed]
 
-    def _task(self, flow: _Flow, stop: threading.Event, delivery: Delivery, message, capped: bool) -> None:
+    def _task(self, flow: Flow, stop: threading.Event, delivery: Delivery, message, capped: bool) -> None:
         try:
             outcome = (Outcome(delivery, released=True) if stop.is_set()
                        else self._send(delivery, message, {delivery.id} if capped else set()))
@@ -244,7 +188,7 @@ class Dispatcher:
             outcome = Outcome(delivery, error=TransportError(f"{type(exc).__name__}: {exc}", permanent=False))
         flow.finished(outcome)
 
-    def _recorder(self, flow: _Flow, stop: threading.Event) -> None:
+    def _recorder(self, flow: Flow, stop: threading.Event) -> None:
         """Writes outcomes as they come (a few at a time), retrying while the database is away."""
         while True:
             outcomes = flow.take(timeout=0.1)
@@ -255,7 +199,7 @@ class Dispatcher:
             flow.totals.update(self._record(outcomes, stop))
             flow.recorded(outcomes)
 
-    def _lease(self, flow: _Flow) -> None:
+    def _lease(self, flow: Flow) -> None:
         """Renews the lease on this worker's claimed rows every third of it."""
         every = max(self.config.claim_timeout_seconds / 3, 1.0)
         while not flow.closing.wait(every):

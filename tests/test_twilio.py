@@ -247,9 +247,9 @@ def test_sends_whose_answer_was_lost_are_reconciled_with_twilio_not_resent_blind
     assert (two.status, three.status) == ("unknown", "unknown") and "may have it" in two.error
     fake.behaviour.clear()
     world.clock.advance(seconds=30)
-    from alerts.worker import _Flow
+    from alerts.flow import Flow
 
-    worker._reconcile(_Flow(), threading.Event())
+    worker._reconcile(Flow(), threading.Event())
     two, three = (world.deliveries(address=a, channel="sms")[0] for a in ("+8613800000002", "+8613800000003"))
     taken = {r.form["To"]: r.sid for r in fake.accepted()}
     assert two.status == "sent" and two.provider_id == taken["+8613800000002"]
