@@ -61,9 +61,11 @@ def _by_name(session: Session, name: str, parent: Area | None) -> Area:
     return found[0]
 
 
-def label(session: Session, area: Area) -> str:
-    """The name path from the root, e.g. 北京市/大兴区/黄村镇."""
-    names = dict(session.execute(select(Area.id, Area.name).where(Area.id.in_(area.lineage))).all())
+def label(session: Session, area: Area, names: dict[int, str] | None = None) -> str:
+    """The name path from the root, e.g. 北京市/大兴区/黄村镇 (`names`: every area's name by id, when
+    labelling many areas, so that it is read once)."""
+    if names is None:
+        names = dict(session.execute(select(Area.id, Area.name).where(Area.id.in_(area.lineage))).all())
     return "/".join(names.get(i, "?") for i in area.lineage)
 
 
