@@ -30,6 +30,7 @@ class User(Base):
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    language: Mapped[str | None] = mapped_column(String(5))  # the console's language (zh, en); None = zh
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

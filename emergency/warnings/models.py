@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from config.db import Base, UTCDateTime
@@ -55,6 +55,9 @@ class Warning(Base):
     lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A drill (演练): its messages start with 【演练】, go to the simulator or an allow-list only, its CAP
+    # status is Exercise, it never blocks a real warning, and counts and reports keep it apart.
+    drill: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Request(Base):
@@ -143,6 +146,20 @@ class ActivatedDuty(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     position: Mapped[int]
     duty: Mapped[str] = mapped_column(Text)
+
+
+class ActivatedUnit(Base):
+    """A unit's (town office's, department's) receipt and confirmation of its duties for one notice."""
+
+    __tablename__ = "activation_units"
+
+    activation_id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(primary_key=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_via: Mapped[str | None] = mapped_column(String(10))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class Recipient(Base):

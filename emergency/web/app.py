@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from emergency.enterprises import views as enterprises
     from emergency.forecasts import views as forecasts
     from emergency.warnings import views as warnings
-    from emergency.web import api, home, login, pages, simulator, webhooks
+    from emergency.web import api, console, home, login, pages, simulator, webhooks
 
     context = Context(settings)
     app = FastAPI(title="emergency", version="1", docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json",
@@ -33,7 +33,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "then send `Authorization: Bearer TOKEN`.")
     app.state.context = context
     app.state.templates = Jinja2Templates(directory=TEMPLATES)
-    for module in (webhooks, pages, login, home, simulator):
+    console.install(app.state.templates, context.settings)
+    for module in (webhooks, pages, login, console, home, simulator):
         app.include_router(module.router)
     for module in (api, forecasts, warnings, enterprises):
         app.include_router(module.router, prefix="/api/v1", responses={400: {"description": "malformed request"}})

@@ -15,6 +15,7 @@ from accounts.permissions import Actor
 from config.db import utcnow
 from config.settings import Settings
 from emergency.context import Context
+from emergency.web import i18n
 
 SESSION_COOKIE = "emergency_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -53,7 +54,11 @@ def transaction(request: Request) -> Iterator[Session]:
 
 
 def page(request: Request, template: str, context: dict, status: int = 200) -> HTMLResponse:
-    """A server-rendered page; never cached (staff data, personal links)."""
+    """A server-rendered page; never cached (staff data, personal links). Templates get `t` (the
+    words in the visitor's language) unless the console already gave the user's."""
+    if "t" not in context:
+        lang = i18n.normal(request.cookies.get("emergency_lang") or request.headers.get("accept-language"))
+        context = {"t": i18n.Translator(lang), "lang": lang, "languages": i18n.NAMES} | context
     response = request.app.state.templates.TemplateResponse(request, template, context, status_code=status)
     response.headers["Cache-Control"] = "no-store"
     return response

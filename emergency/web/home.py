@@ -8,13 +8,12 @@ from fastapi.responses import HTMLResponse
 from accounts.models import Role
 from accounts.permissions import ROLE_ZH
 from areas.models import Area
-from emergency.web.deps import SignedIn, page, signed_in, transaction
+from emergency.web.console import staff
+from emergency.web.deps import SignedIn, signed_in, transaction
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, who: SignedIn = Depends(signed_in), session=Depends(transaction, scope="function")) -> HTMLResponse:
-    area = session.get(Area, who.user.area_id).name if who.user.area_id else None
-    return page(request, "home.html", {"user": who.user, "role_zh": ROLE_ZH.get(who.user.role, who.user.role),
-                                       "area": area, "admin": who.user.role == Role.ADMIN, "csrf_meta": who.csrf})
+    return staff(request, who, "home.html", {})
