@@ -22,10 +22,13 @@ TEMPLATES = WEB / "templates"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application for these settings (from the environment when None). Fails at start on a bad
     configuration, not at the first request."""
+    from emergency.enterprises import pages as enterprise_pages
     from emergency.enterprises import views as enterprises
+    from emergency.forecasts import pages as forecast_pages
     from emergency.forecasts import views as forecasts
+    from emergency.warnings import pages as warning_pages
     from emergency.warnings import views as warnings
-    from emergency.web import api, console, home, login, pages, simulator, webhooks
+    from emergency.web import api, console, home, login, pages, simulator, users, webhooks
 
     context = Context(settings)
     app = FastAPI(title="emergency", version="1", docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json",
@@ -34,7 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.context = context
     app.state.templates = Jinja2Templates(directory=TEMPLATES)
     console.install(app.state.templates, context.settings)
-    for module in (webhooks, pages, login, console, home, simulator):
+    for module in (webhooks, pages, login, console, home, simulator, forecast_pages, warning_pages, enterprise_pages,
+                   users):
         app.include_router(module.router)
     for module in (api, forecasts, warnings, enterprises):
         app.include_router(module.router, prefix="/api/v1", responses={400: {"description": "malformed request"}})
