@@ -30,8 +30,9 @@ from alerts.models import Delivery
 from alerts.flow import Flow
 from alerts.service import Outcome
 from alerts.transports.base import Message, Transport, TransportError
+from alerts.transports.simulator import SimulatorTransport
 from config.db import utcnow
-from config.settings import NotifyConfig
+from config.settings import CHANNELS, NotifyConfig
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,8 @@ class Dispatcher:
         # Claimed and not yet written, at most: enough to keep every thread busy between claims. A
         # death repeats only what was in flight; the rest of the window is released or taken back.
         self.window = max(4 * config.concurrency, 1)
+        self.practice = {channel: SimulatorTransport(channel, sessions) for channel in CHANNELS}
+        self.practice_allow = {a.strip().lower() for a in config.practice_allow}
 
     def run(self, *, once: bool = False, idle: float = 1.0, stop: threading.Event | None = None) -> Counter:
         """Send until nothing is due and nothing is in flight (once) or until stopped; returns the
@@ -240,6 +243,12 @@ class Dispatcher:
                 over.add(d.id)
         return over
 
+    def transport_for(self, message: Message) -> Transport | None:
+        """The channel's transport; the simulator for a practice message not on the allow-list."""
+        if message.practice and message.address.strip().lower() not in self.practice_allow:
+            return self.practice[message.channel]
+        return self.transports.get(message.channel)
+
     def _send(self, delivery: Delivery, message: Message | str | None, capped: set[int]) -> Outcome:
         if message is None:
             return Outcome(delivery, cancelled="nothing to send: its notice is gone")
@@ -253,7 +262,7 @@ class Dispatcher:
             return Outcome(delivery, error=TransportError(
                 f"SMS too long: {parts} segments ({sms.length(message.text)} characters), the limit is "
                 f"{self.config.sms_max_segments}", permanent=True))
-        transport = self.transports.get(delivery.channel)
+        transport = self.transport_for(message)
         if transport is None:
             return Outcome(delivery, error=TransportError(f"no transport for channel {delivery.channel}", permanent=True))
         if getattr(transport, "rate_limited", True) and (limiter := self.limits.get(delivery.channel)) is not None:

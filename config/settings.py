@@ -55,6 +55,9 @@ class NotifyConfig(BaseModel):
     backoff_seconds: int = Field(30, ge=1)
     claim_timeout_seconds: int = Field(60, ge=10)  # the lease a live worker renews every third of it
     sms_max_segments: int = Field(2, ge=1)
+    # Addresses (E.164 numbers, emails) that receive practice (drill) messages for real; every other
+    # practice message goes to the simulator.
+    practice_allow: list[str] = Field(default_factory=list)
 
     @field_validator("channels")
     @classmethod

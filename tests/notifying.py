@@ -76,14 +76,14 @@ class World:
     clock: Clock = field(default_factory=Clock)
     fakes: dict[str, FakeTransport] = field(default_factory=lambda: {c: FakeTransport(c) for c in ("sms", "voice", "email")})
 
-    def issue(self, level: str = "orange", start_hours: float = 16, end_hours: float = 88) -> int:
-        """Draft and approve a warning for 大兴区 at the clock's time; returns its id."""
+    def issue(self, level: str = "orange", start_hours: float = 16, end_hours: float = 88, drill: bool = False) -> int:
+        """Draft and approve a warning (or a drill) for 大兴区 at the clock's time; returns its id."""
         config = self.settings.app
         now = self.clock()
         with self.sessions() as session, session.begin():
             request = service.draft(session=session, rules=RULES, config=config, area="大兴区", level=level,
                                     start=now + timedelta(hours=start_hours), end=now + timedelta(hours=end_hours),
-                                    reason="会商结论", actor=who("duty"), now=now)
+                                    reason="会商结论", actor=who("duty"), now=now, drill=drill)
             service.approve(session=session, rules=RULES, config=config, warning_id=request.warning_id,
                             actor=who("chief"), now=now)
             return request.warning_id

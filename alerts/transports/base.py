@@ -18,6 +18,9 @@ class Message:
     html: str | None = None
     voice_url: str | None = None
     status_callback: str | None = None
+    # A practice message (an exercise): it goes to the built-in simulator unless its address is on
+    # the configured allow-list, whatever transport the channel otherwise uses.
+    practice: bool = False
 
 
 @dataclass(frozen=True)

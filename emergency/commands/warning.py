@@ -79,10 +79,11 @@ def report(document: dict, as_json: bool, headline: str) -> None:
 @click.option("--end", required=True, type=TIME, help="When it is expected to end (ISO 8601).")
 @click.option("--reason", required=True, help="Why: the forecast consultation's conclusion.")
 @click.option("--by", "actor", required=True, help="The duty officer drafting it.")
-def draft(app: App, level, area, start, end, reason, actor, as_json) -> None:
+@click.option("--drill", is_flag=True, help="A drill (演练): messages marked 【演练】, to the simulator or the allow-list only.")
+def draft(app: App, level, area, start, end, reason, actor, drill, as_json) -> None:
     """Draft a warning; it goes out only when another person approves it."""
     request, doc = run(app, service.draft, rules=app.rules, config=app.config, area=area, level=level,
-                       start=aware(app, start), end=aware(app, end), reason=reason, by=actor)
+                       start=aware(app, start), end=aware(app, end), reason=reason, by=actor, drill=drill)
     report(doc, as_json, f"预警草稿 draft #{doc['id']}: {doc['level']} {doc['area']} {doc['start']} – {doc['end']}; "
                          f"审批 approve with: emergency warning approve {doc['id']} --by OTHER_USER")
 

@@ -29,6 +29,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 ESCALATION = ("reminder", "call", "town", "command")
 ENDED = (Status.LIFTED, Status.EXPIRED, Status.WITHDRAWN)
 ACTION_ZH = {v: k for k, v in ACTIONS.items()}
+DRILL = {"zh": "【演练】", "en": "[DRILL] "}
 
 
 def environment() -> Environment:
@@ -63,6 +64,7 @@ class Context:
     unit: str | None
     link: str
     params: dict[str, Any] = field(default_factory=dict)
+    drill: bool = False  # every message of a drill says so first
     measures: list[Measure] = field(default_factory=list)
     duties: list[str] = field(default_factory=list)
 
@@ -75,10 +77,13 @@ def message(template: str, context: Context, *, delivery_id: int, channel: str, 
     ctx = tpl.new_context(values)
     block = {name: "".join(tpl.blocks[name](ctx)).strip() for name in ("subject", "html") if name in tpl.blocks}
     text = ("".join(tpl.blocks["text"](tpl.new_context(values))) if "text" in tpl.blocks else tpl.render(values)).strip()
+    if context.drill:
+        mark = DRILL[lang]
+        text, block = mark + text, {k: (mark + v if k == "subject" else v) for k, v in block.items()}
     base = settings.public_url
     return Message(delivery_id=delivery_id, channel=channel, address=address, text=text, subject=block.get("subject"),
                    html=block.get("html"), voice_url=f"{base}/webhooks/twilio/voice/{delivery_id}",
-                   status_callback=f"{base}/webhooks/twilio/status?d={delivery_id}")
+                   status_callback=f"{base}/webhooks/twilio/status?d={delivery_id}", practice=context.drill)
 
 
 class Renderer:
@@ -119,7 +124,7 @@ class Renderer:
                        lift_at=local(warning.lifted_at) if activation.kind == Kind.LIFT else None,
                        warning_id=warning.id, seq=row.seq, name=row.Recipient.name, enterprise=row.enterprise,
                        unit=row.unit, link=f"{self.settings.public_url}/a/{tokens.make(secret, row.Recipient.id)}",
-                       params=params)
+                       params=params, drill=warning.drill)
 
 
 def _moot(d: Delivery, row, latest: dict[int, int]) -> str | None:

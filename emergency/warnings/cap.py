@@ -55,7 +55,7 @@ def notice_xml(*, session: Session, warning_id: int, seq: int | None, rules: Rul
     notice = chosen[-1]
     earlier = [n for n in notices if n.seq < notice.seq]
     area = session.scalar(select(Area.name).where(Area.id == warning.area_id))
-    return render(notice, earlier, rules=rules, config=config, zone=zone, area=area)
+    return render(notice, earlier, rules=rules, config=config, zone=zone, area=area, drill=warning.drill)
 
 
 def add(parent: ET.Element, tag: str, text: str) -> None:
@@ -63,11 +63,11 @@ def add(parent: ET.Element, tag: str, text: str) -> None:
 
 
 def render(notice: Request, earlier: list[Request], *, rules: RuleSet, config: CapConfig, zone: ZoneInfo,
-           area: str) -> str:
+           area: str, drill: bool = False) -> str:
     ET.register_namespace("", NS)
     alert = ET.Element(f"{{{NS}}}alert")
     for tag, text in (("identifier", identifier(config, notice)), ("sender", config.sender),
-                      ("sent", cap_time(notice.decided_at, zone)), ("status", "Actual"),
+                      ("sent", cap_time(notice.decided_at, zone)), ("status", "Exercise" if drill else "Actual"),
                       ("msgType", MSG_TYPE[notice.kind]), ("scope", "Public")):
         add(alert, tag, text)
     if earlier:

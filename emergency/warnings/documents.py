@@ -58,7 +58,7 @@ def warning_json(session: Session, warning: Warning, zone: ZoneInfo, *, history:
     latest = max(activations.values(), key=lambda a: a.id, default=None)
     pending = next((r for r in requests if r.status == "pending"), None)
     data = {
-        "id": warning.id, "status": shown_status(warning, now or utcnow()), "level": warning.level,
+        "id": warning.id, "status": shown_status(warning, now or utcnow()), "level": warning.level, "drill": warning.drill,
         "area": session.scalar(select(Area.name).where(Area.id == warning.area_id)), "rules": warning.rules,
         "start": when(warning.start_at, zone), "end": when(warning.end_at, zone), "lifted_at": when(warning.lifted_at, zone),
         "enterprises": latest.enterprises if latest else 0,

@@ -41,29 +41,33 @@ class NotFound(Refused):
 
 
 def draft(*, session: Session, rules: RuleSet, config: AppConfig, area: str, level: str, start: datetime,
-          end: datetime, reason: str, actor: Actor, now: datetime) -> Request:
-    """A new warning in draft, with its issue request pending approval. Raises Refused, Forbidden."""
+          end: datetime, reason: str, actor: Actor, now: datetime, drill: bool = False) -> Request:
+    """A new warning in draft, with its issue request pending approval. Raises Refused, Forbidden.
+
+    A drill (演练) goes through the same sign-off and activation; it neither blocks nor is blocked
+    by a real warning for the same area (only another drill)."""
     actor.require(Action.DRAFT)
     advance(session=session, now=now)
     key = level_key(rules, level)
     place = find_area(session, area, actor)
     check_window(start, end, now)
     lock_tree(session, place)
-    existing = session.scalars(select(Warning).where(Warning.status.in_(OPEN),
+    existing = session.scalars(select(Warning).where(Warning.status.in_(OPEN), Warning.drill.is_(drill),
                                                      Warning.area_id.in_(areas.overlapping(session, place)))).first()
     if existing is not None:
-        raise Refused(f"{place.name} 已有预警 #{existing.id}（{existing.status}），请变更或解除该预警",
-                      f"{place.name} is already under warning {existing.id} ({existing.status}): change or lift that one",
+        what = ("演练", "drill") if drill else ("预警", "warning")
+        raise Refused(f"{place.name} 已有{what[0]} #{existing.id}（{existing.status}），请变更或解除",
+                      f"{place.name} is already under {what[1]} {existing.id} ({existing.status}): change or lift that one",
                       code="area_under_warning")
     warning = Warning(area_id=place.id, rules=rules.name, level=key, status=Status.DRAFT, start_at=start, end_at=end,
-                      created_by=actor.username, created_at=now)
+                      created_by=actor.username, created_at=now, drill=drill)
     session.add(warning)
     session.flush()
     request = new_request(session, warning, Kind.ISSUE, level=key, end=end, reason=reason, actor=actor, now=now)
     request.adequacy = adequacy(session, rules, config, key, place)
     request.evidence = evidence(session, rules, place)
     session.flush()
-    log(session, EventKind.WARNING_DRAFTED, actor, warning, request, now, before=None, after=Status.DRAFT)
+    log(session, EventKind.WARNING_DRAFTED, actor, warning, request, now, before=None, after=Status.DRAFT, drill=drill)
     session.flush()
     return request
 

@@ -36,6 +36,7 @@ class Draft(BaseModel):
     start: datetime
     end: datetime
     reason: Text
+    drill: bool = Field(False, description="a drill (演练): messages marked as such, to the simulator or an allow-list only")
 
 
 class Approval(BaseModel):
@@ -78,7 +79,7 @@ def draft(request: Request, body: Draft, session: Tx, who: Who) -> dict:
     context = context_of(request)
     result = service.draft(session=session, rules=context.rules, config=context.config, area=body.area, level=body.level,
                            start=_time(request, body.start, "start"), end=_time(request, body.end, "end"), reason=body.reason,
-                           actor=who, now=utcnow())
+                           actor=who, now=utcnow(), drill=body.drill)
     return _document(request, session, result.warning_id)
 
 
