@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from accounts.permissions import Actor
+from accounts.permissions import Action, Actor
 from alerts.models import Delivery
 from areas.models import Area
 from config.events import Event
 from emergency.notices.models import MeasureConfirmation
-from emergency.warnings.models import OPEN, ActivatedEnterprise, Activation, Recipient, Warning
+from emergency.warnings.models import OPEN, ActivatedEnterprise, Activation, Recipient, Request, RequestStatus, Warning
 from emergency.warnings.service import Invalid, NotFound
 from lists.models import Contact, Enterprise, ListVersion, Measure
 from lists.service import in_area
@@ -132,3 +132,77 @@ def at_time(value: datetime, zone: ZoneInfo, field: str) -> datetime:
         raise Invalid(f"{field} 时间不合理：{value.isoformat()}", f"{field} {value.isoformat()} is not a plausible time",
                       code="implausible_time", field=field)
     return value if value.tzinfo else value.replace(tzinfo=zone)
+
+
+def progress_by_warning(session: Session, warning_ids: list[int]) -> dict[int, dict]:
+    """For each warning, its latest notice's enterprises: how many, reached (a message delivered or
+    receipt), acknowledged, confirmed, and its failed deliveries. One query per figure, all warnings
+    at once."""
+    if not warning_ids:
+        return {}
+    latest = dict(session.execute(select(Activation.warning_id, func.max(Activation.id))
+                                  .where(Activation.warning_id.in_(warning_ids)).group_by(Activation.warning_id)).all())
+    found = {w: {"activation": latest.get(w), "enterprises": 0, "reached": 0, "acknowledged": 0, "confirmed": 0,
+                 "failed": 0, "recipients": 0} for w in warning_ids}
+    by_activation = {a: w for w, a in latest.items()}
+    if not by_activation:
+        return found
+    state = ActivatedEnterprise
+    delivered = (select(Recipient.enterprise_id).join(Delivery, Delivery.recipient_id == Recipient.id)
+                 .where(Recipient.activation_id == state.activation_id, Recipient.enterprise_id == state.enterprise_id,
+                        Delivery.status == "delivered").exists())
+    for activation_id, total, acknowledged, confirmed, reached in session.execute(
+            select(state.activation_id, func.count(), func.count(state.acknowledged_at), func.count(state.confirmed_at),
+                   func.count().filter(or_(state.acknowledged_at.is_not(None), delivered)))
+            .where(state.activation_id.in_(by_activation)).group_by(state.activation_id)):
+        found[by_activation[activation_id]] |= {"enterprises": total, "acknowledged": acknowledged,
+                                                "confirmed": confirmed, "reached": reached}
+    for warning_id, failed in session.execute(
+            select(Activation.warning_id, func.count()).join(Recipient, Recipient.activation_id == Activation.id)
+            .join(Delivery, Delivery.recipient_id == Recipient.id)
+            .where(Activation.warning_id.in_(warning_ids), Delivery.status == "failed").group_by(Activation.warning_id)):
+        found[warning_id]["failed"] = failed
+    for activation_id, recipients in session.execute(select(Activation.id, Activation.recipients)
+                                                     .where(Activation.id.in_(by_activation))):
+        found[by_activation[activation_id]]["recipients"] = recipients
+    return found
+
+
+def awaiting(session: Session, actor: Actor) -> list[tuple[Warning, Request]]:
+    """Pending requests in the actor's scope, oldest first: for a commander those to sign off (never
+    their own), for anyone else their own requests waiting for a commander."""
+    query = (select(Warning, Request).join(Request, Request.warning_id == Warning.id)
+             .where(Request.status == RequestStatus.PENDING).order_by(Request.requested_at))
+    if (scope := in_scope(actor)) is not None:
+        query = query.where(scope)
+    mine = Request.requested_by_id == actor.user_id if actor.user_id is not None else Request.requested_by == actor.username
+    query = query.where(~mine) if actor.may(Action.APPROVE) else query.where(mine)
+    return [tuple(row) for row in session.execute(query)]
+
+
+def timeline(session: Session, warning: Warning, kinds: tuple[str, ...], *, limit: int) -> list:
+    """The warning's events of these kinds, oldest first (at most `limit`, the latest ones)."""
+    rows = session.scalars(select(Event).where(Event.subject_type == "warning", Event.subject_id == warning.id,
+                                               Event.kind.in_(kinds)).order_by(Event.at.desc(), Event.id.desc())
+                           .limit(limit)).all()
+    return rows[::-1]
+
+
+def change_effect(session: Session, warning: Warning, level: str, end: datetime) -> dict:
+    """What a change to `level` (and `end`) would ask anew: the enterprises of the latest notice whose
+    measures differ between the two levels (all of them when the end moves), of how many."""
+    from emergency.warnings.activation import _differs as differs
+
+    latest = session.scalars(select(Activation).where(Activation.warning_id == warning.id)
+                             .order_by(Activation.id.desc()).limit(1)).first()
+    if latest is None:
+        return {"enterprises": 0, "changed": 0, "from": warning.level, "to": level}
+    state = ActivatedEnterprise
+    query = select(func.count()).where(state.activation_id == latest.id)
+    total = session.scalar(query)
+    if end != latest.ends_at:
+        changed = total
+    else:
+        changed = session.scalar(query.where(or_(differs(state.list_version_id, latest.level, level),
+                                                 differs(state.list_version_id, level, latest.level))))
+    return {"enterprises": total, "changed": changed, "from": latest.level, "to": level}

@@ -18,7 +18,7 @@ from emergency.notices import schedule
 from emergency.warnings.activation import activate
 from emergency.warnings.models import OPEN, Activation, Kind, Request, RequestStatus, Status, Warning, status_at
 from lists import service as lists_service
-from lists.models import Area
+from lists.models import Area, Contact, Enterprise, Unit
 
 SYSTEM = "system"
 
@@ -326,3 +326,26 @@ def log(session: Session, kind: EventKind, actor: Actor | str, warning: Warning,
         if request.evidence is not None:
             data["evidence"] = {k: request.evidence.get(k) for k in ("level", "rule", "forecast_import", "trigger_days")}
     record(session, kind=kind, actor=actor, subject_type="warning", subject_id=warning.id, detail=data | detail, at=now)
+
+
+def preview(*, session: Session, rules: RuleSet, config: AppConfig, area: str, level: str, actor: Actor) -> dict:
+    """What a draft at this level for this area would be checked against and whom it would reach:
+    the adequacy check, the enterprises, their contacts and the units concerned, and the messages per
+    channel. Read-only; the area must lie in the actor's scope (Invalid otherwise)."""
+    key = level_key(rules, level)
+    place = find_area(session, area, actor)
+    enterprises = select(Enterprise.id).where(Enterprise.current_version_id.is_not(None),
+                                              lists_service.area_filter(session, place))
+    contacts = session.execute(select(func.count(), func.count(Contact.mobile), func.count(Contact.email))
+                               .where(Contact.enterprise_id.in_(enterprises))).one()
+    units = session.execute(select(func.count(), func.count(Unit.mobile), func.count(Unit.email))
+                            .where(Unit.area_id.in_(areas.concerned_units_areas(session, place)))).one()
+    address = {"sms": 1, "voice": 1, "email": 2}
+    messages = {}
+    for who, channels in config.notify.channels.items():
+        row = contacts if who == "enterprise" else units
+        for channel in channels:
+            messages[channel] = messages.get(channel, 0) + row[address[channel]]
+    return {"area": place.name, "area_id": place.id, "level": key, "adequacy": adequacy(session, rules, config, key, place),
+            "enterprises": session.scalar(select(func.count()).select_from(enterprises.subquery())),
+            "contacts": contacts[0], "units": units[0], "messages": messages, "evidence": evidence(session, rules, place)}

@@ -1,19 +1,56 @@
-"""The staff home page (the console's pages come with the console issue): who is signed in, where
-to go, and signing out."""
+"""The staff home page (`/`), by role: open warnings with live counts, requests waiting for this
+user (to sign off, or their own waiting for a commander), the latest forecast assessment per area
+in scope with the level it recommends, and the way to the next step."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from accounts.models import Role
-from accounts.permissions import ROLE_ZH
+from accounts.permissions import Actor
 from areas.models import Area
+from emergency.forecasts.models import Forecast
+from emergency.forecasts.service import NoForecast, assess_area
+from emergency.warnings import queries
+from emergency.warnings.documents import warning_json
 from emergency.web.console import staff
-from emergency.web.deps import SignedIn, signed_in, transaction
+from emergency.web.deps import SignedIn, context_of, signed_in, transaction
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, who: SignedIn = Depends(signed_in), session=Depends(transaction, scope="function")) -> HTMLResponse:
-    return staff(request, who, "home.html", {})
+    context = context_of(request)
+    assessments = []
+    for area in _forecast_areas(session, who.actor):
+        try:
+            assessments.append(assess_area(session, context.rules, area).to_json())
+        except NoForecast:
+            continue
+    open_areas = {d["area"] for d in _open(request, session, who)["docs"] if not d["drill"]}
+    return staff(request, who, "home.html", {
+        **_open(request, session, who), "awaiting": queries.awaiting(session, who.actor),
+        "assessments": assessments, "open_areas": open_areas,
+        "area_names": dict(session.execute(select(Area.id, Area.name)).all())})
+
+
+@router.get("/home/warnings", response_class=HTMLResponse)
+def open_warnings(request: Request, who: SignedIn = Depends(signed_in),
+                  session=Depends(transaction, scope="function")) -> HTMLResponse:
+    """The open warnings with their counts (htmx refreshes it)."""
+    return staff(request, who, "_home_warnings.html", _open(request, session, who))
+
+
+def _open(request: Request, session: Session, who: SignedIn) -> dict:
+    warnings = queries.listing(session, who.actor, everything=False)
+    zone = context_of(request).settings.tz
+    return {"docs": [warning_json(session, w, zone, history=False) for w in warnings],
+            "progress": queries.progress_by_warning(session, [w.id for w in warnings])}
+
+
+def _forecast_areas(session: Session, actor: Actor) -> list[Area]:
+    """Areas with a stored forecast that concern the user: in their area, or above it."""
+    rows = session.scalars(select(Area).where(Area.id.in_(select(Forecast.area_id).distinct())).order_by(Area.path))
+    return [a for a in rows if actor.sees_warning(a.path)][:50]
