@@ -22,13 +22,12 @@ sleep 2
 cat <<HINT
 
 Running: web application $EMERGENCY_PUBLIC_URL, dispatch worker, scheduler (Ctrl-C stops all three).
-Sign in at $EMERGENCY_PUBLIC_URL/ with a login printed above (admin for /simulator; the API at /api/docs),
-then, in another terminal:
-  .venv/bin/emergency warning draft --level red --area 大兴区 --start "\$(TZ=Asia/Shanghai date -d tomorrow +%F)T00:00" \\
-      --end "\$(TZ=Asia/Shanghai date -d '+4 days' +%F)T00:00" --reason "会商：连续三天重污染" --by duty
-  .venv/bin/emergency warning approve 1 --by commander
-Watch the inboxes fill at /simulator, open a company's link, confirm its measures, reply "1" from a
-phone's inbox, and see the counts move:
-  .venv/bin/emergency warning show 1
+In the browser, with the logins printed above:
+  1. duty       — 首页 shows the forecast's recommendation → 起草预警 → check the reduction → 提交审批
+  2. commander  — 首页 → 待我审批 → 批准 (the notices go out at once)
+  3. admin      — 消息模拟器: open a company's inbox, follow its link, confirm its measures; reply "1"
+                  from a phone; the warning's page counts move by themselves
+  4. duty       — 变更 (升级 / 降级 / 延长) or 申请解除, signed off again by commander or commander2
+  office, inspector and viewer see what their roles allow. The JSON API: $EMERGENCY_PUBLIC_URL/api/docs
 HINT
 wait

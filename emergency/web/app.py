@@ -56,4 +56,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def error_page(request: Request, status: int, zh: str, en: str) -> HTMLResponse:
-    return page(request, "message.html", {"title": str(status), "zh": zh, "en": en}, status)
+    staff_path = not request.url.path.startswith(("/a/", "/webhooks/"))
+    return page(request, "message.html", {"title": str(status), "zh": zh, "en": en, "home_link": staff_path}, status)

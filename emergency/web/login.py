@@ -28,6 +28,7 @@ def _secure(request: Request) -> bool:
 
 
 def _form(request: Request, next: str, error: str | None, status: int = 200) -> HTMLResponse:
+    """The sign-in form; `error` names the catalogue's message (login.expired, .throttled, .wrong)."""
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
     if not 20 <= len(token) <= 64 or not token.isascii():
         token = secrets.token_urlsafe(24)
@@ -48,17 +49,17 @@ def login(request: Request, username: str = Form("", max_length=200), password: 
           session: Session = Depends(transaction, scope="function")) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(csrf_token.encode(), expected.encode()):
-        return _form(request, next, "页面已过期，请重新登录 / the form expired: sign in again", 403)
+        return _form(request, next, "expired", 403)
     context, now = context_of(request), utcnow()
     try:
         user = accounts.authenticate(session=session, username=username, password=password, client=client_of(request),
                                      now=now, limits=context.limits)
     except accounts.SignInRefused as exc:
         if exc.throttled:
-            response = _form(request, next, "登录失败次数过多，请稍后再试 / too many failed sign-ins: try again later", 429)
+            response = _form(request, next, "throttled", 429)
             response.headers["Retry-After"] = str(exc.retry_after)
             return response
-        return _form(request, next, "用户名或密码错误 / wrong username or password", 401)
+        return _form(request, next, "wrong", 401)
     secret, token = accounts.start(session=session, user=user, kind=TokenKind.SESSION, client=client_of(request),
                                    now=now, limits=context.limits)
     response = RedirectResponse(_safe_next(next), status_code=303)
