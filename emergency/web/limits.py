@@ -7,7 +7,8 @@ import json
 KB, MB = 1024, 1024 * 1024
 DEFAULT_LIMIT = 256 * KB
 # Uploads by path prefix (most specific first); everything else gets DEFAULT_LIMIT.
-UPLOAD_LIMITS = (("/api/v1/lists/imports", 50 * MB), ("/api/v1/forecasts", 5 * MB), ("/api/v1/inspections", 11 * MB))
+UPLOAD_LIMITS = (("/api/v1/lists/imports", 50 * MB), ("/api/v1/forecasts", 5 * MB), ("/api/v1/inspections", 11 * MB),
+                 ("/lists/", 50 * MB), ("/forecast/", 5 * MB))  # the console's uploads: the same bounds
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")

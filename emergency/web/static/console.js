@@ -70,6 +70,22 @@
     }
   });
 
+  // An htmx request that failed (4xx/5xx not swapped, or no answer): say so instead of nothing.
+  function failed(event) {
+    var box = document.getElementById("request-failed");
+    if (!box) return;
+    var xhr = event.detail && event.detail.xhr, status = xhr ? xhr.status : 0;
+    box.querySelector("span").textContent = status === 413 ? box.getAttribute("data-too-large") : (status ? "(" + status + ")" : "");
+    box.hidden = false;
+    box.scrollIntoView({block: "nearest"});
+  }
+  document.addEventListener("htmx:responseError", failed);
+  document.addEventListener("htmx:sendError", failed);
+  document.addEventListener("htmx:beforeRequest", function () {
+    var box = document.getElementById("request-failed");
+    if (box) box.hidden = true;
+  });
+
   function ready(root) { drawCharts(root); sortable(root); }
   document.addEventListener("DOMContentLoaded", function () { ready(document); });
   document.addEventListener("htmx:load", function (event) { ready(event.detail.elt.parentNode || document); });
