@@ -136,7 +136,7 @@ def test_a_refused_draft_keeps_what_was_typed_and_says_why(fresh, chromium):
     duty.fill("textarea[name=reason]", "保留这段文字")
     with duty.expect_navigation():
         duty.get_by_role("button", name="提交审批").click()
-    assert "结束时间" in duty.inner_text(".notice.error")
+    assert "结束时间" in duty.inner_text(".notice.error:not([hidden])")
     assert duty.input_value("textarea[name=reason]") == "保留这段文字"
 
 

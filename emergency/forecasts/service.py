@@ -107,3 +107,11 @@ def import_by(session: Session, import_id: int, username: str) -> ForecastImport
     """The forecast import of that id if this user made it (for telling them it was stored)."""
     batch = session.get(ForecastImport, import_id)
     return batch if batch is not None and batch.actor == username else None
+
+
+def trigger_named(rules: RuleSet, level: str | None, rule: str | None) -> Trigger | None:
+    """The trigger a stored recommendation names (its `rule` ends with the trigger's words), so that
+    a page can word it in the reader's language; None when the rule set has changed since."""
+    if not level or not rule or level not in rules.keys:
+        return None
+    return next((t for t in rules.level(level).triggers if rule.endswith(t.text)), None)

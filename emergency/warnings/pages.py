@@ -17,7 +17,7 @@ from accounts.permissions import Action, Forbidden
 from areas import service as areas
 from areas.models import Area
 from config.db import utcnow
-from emergency.forecasts.service import NoForecast, assess_area
+from emergency.forecasts.service import NoForecast, assess_area, trigger_named
 from emergency.warnings import cap as caps
 from emergency.warnings import queries, service
 from emergency.warnings.documents import warning_json
@@ -80,7 +80,10 @@ def check(request: Request, session: Tx, who: Who, level: Annotated[str, Query(m
                                   actor=who.actor)
     except service.Refused as exc:
         return staff(request, who, "warnings/_check.html", {"preview": None, "error": exc})
-    return staff(request, who, "warnings/_check.html", {"preview": preview, "error": None})
+    evidence = preview["evidence"]
+    return staff(request, who, "warnings/_check.html", {"preview": preview, "error": None,
+                                                        "trigger": trigger_named(context.rules, evidence.get("level"),
+                                                                                 evidence.get("rule"))})
 
 
 @router.post("/new")
@@ -104,7 +107,9 @@ def _draft_form(request: Request, session: Session, who: SignedIn, values: dict,
     context = context_of(request)
     return staff(request, who, "warnings/new.html", {
         "values": values, "error": error, "levels": context.rules.keys, "areas": _areas(session, who),
-        "recommendation": values.get("recommendation")}, status)
+        "recommendation": (recommendation := values.get("recommendation")),
+        "trigger": recommendation and trigger_named(context.rules, recommendation.get("level"), recommendation.get("rule"))},
+        status)
 
 
 def _defaults(request: Request, session: Session, who: SignedIn, level: str | None, area: str | None) -> dict:
@@ -156,6 +161,8 @@ def show(request: Request, warning_id: Id, session: Tx, who: Who, error=None, va
         "progress": queries.progress_by_warning(session, [warning.id])[warning.id],
         "timeline": queries.timeline(session, warning, TIMELINE, limit=300),
         "effect": _effect(session, warning, pending_row), "levels": context.rules.keys,
+        "trigger": pending and pending["forecast"] and trigger_named(context.rules, pending["forecast"].get("level"),
+                                                                     pending["forecast"].get("rule")),
         "rank": {k: i for i, k in enumerate(context.rules.keys)}, "open": warning.status in OPEN,
         "changeable": warning.status in (Status.SCHEDULED, Status.ACTIVE) and pending_row is None,
         "error": error, "values": values or {}, "drafted": request.query_params.get("drafted"),

@@ -8,10 +8,8 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accounts.permissions import Actor
 from areas.models import Area
-from emergency.forecasts.models import Forecast
-from emergency.forecasts.service import NoForecast, assess_area
+from emergency.forecasts.service import assess_for, fired_trigger
 from emergency.warnings import queries
 from emergency.warnings.documents import warning_json
 from emergency.web.console import staff
@@ -23,12 +21,11 @@ router = APIRouter(include_in_schema=False)
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, who: SignedIn = Depends(signed_in), session=Depends(transaction, scope="function")) -> HTMLResponse:
     context = context_of(request)
-    assessments = []
-    for area in _forecast_areas(session, who.actor):
-        try:
-            assessments.append(assess_area(session, context.rules, area).to_json())
-        except NoForecast:
-            continue
+    assessments = [{"area": a.area, "level": a.level, "trigger": fired_trigger(context.rules, a),
+                    "days": a.recommendation.days, "max_aqi": max((f.aqi for f in a.forecasts if f.aqi is not None),
+                                                                   default=None),
+                    "issued": max(f.issued_at for f in a.forecasts)}
+                   for a in assess_for(session=session, rules=context.rules, actor=who.actor)[:50]]
     open_areas = {d["area"] for d in _open(request, session, who)["docs"] if not d["drill"]}
     return staff(request, who, "home.html", {
         **_open(request, session, who), "awaiting": queries.awaiting(session, who.actor),
@@ -48,9 +45,3 @@ def _open(request: Request, session: Session, who: SignedIn) -> dict:
     zone = context_of(request).settings.tz
     return {"docs": [warning_json(session, w, zone, history=False) for w in warnings],
             "progress": queries.progress_by_warning(session, [w.id for w in warnings])}
-
-
-def _forecast_areas(session: Session, actor: Actor) -> list[Area]:
-    """Areas with a stored forecast that concern the user: in their area, or above it."""
-    rows = session.scalars(select(Area).where(Area.id.in_(select(Forecast.area_id).distinct())).order_by(Area.path))
-    return [a for a in rows if actor.sees_warning(a.path)][:50]
