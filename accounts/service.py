@@ -19,6 +19,7 @@ from areas.models import Area
 from config.events import EventKind, record
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{1,50}$")
+USER_ENABLED, USER_CHANGED = "user.enabled", "user.changed"
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,12 @@ class Limits:
 
 
 class BadUser(ValueError):
-    """A user cannot be created or changed as asked; the message says why."""
+    """A user cannot be created or changed as asked; `zh` and `en` say why, `field` names the form
+    field at fault (username, display_name, role, area) when one is."""
+
+    def __init__(self, zh: str, en: str, field: str | None = None):
+        super().__init__(f"{zh} / {en}")
+        self.zh, self.en, self.field = zh, en, field
 
 
 class SignInRefused(Exception):
@@ -59,10 +65,10 @@ def acting(session: Session, username: str) -> Actor:
     """The Actor for an active user named on the command line (--by); raises BadUser."""
     user = by_username(session, username)
     if user is None:
-        raise BadUser(f"没有用户 {username!r} / no user {username!r}: name an active staff login "
+        raise BadUser(f"没有用户 {username!r}", f"no user {username!r}: name an active staff login "
                       "(`emergency user list`)")
     if not user.active:
-        raise BadUser(f"用户 {user.username} 已停用 / user {user.username} is disabled")
+        raise BadUser(f"用户 {user.username} 已停用", f"user {user.username} is disabled")
     return actor_of(session, user)
 
 
@@ -72,16 +78,18 @@ def add_user(*, session: Session, actor: Actor, username: str, role: str, area: 
              now: datetime) -> tuple[User, str]:
     """A new active user; returns it with its new password. Raises BadUser, Forbidden."""
     actor.require(Action.MANAGE_USERS)
+    username = username.strip()
     if not USERNAME.match(username):
-        raise BadUser(f"用户名 {username!r} 无效 / username {username!r}: 1–50 letters, digits, '.', '_' or '-'")
-    if role not in Role.__members__.values():
-        raise BadUser(f"未知角色 {role!r} / unknown role {role!r}; use one of {', '.join(Role)}")
+        raise BadUser(f"用户名 {username!r} 无效：只能用 1–50 个字母、数字、“.”、“_”或“-”",
+                      f"username {username!r}: 1–50 letters, digits, '.', '_' or '-'", "username")
+    _check_role(role)
+    _check_area(actor, area)
+    name = _display_name(display_name or username)
     if by_username(session, username) is not None:
-        raise BadUser(f"用户 {username} 已存在 / user {username} already exists (use `emergency user reset`)")
+        raise BadUser(f"用户名 {username} 已被占用", f"the username {username} is taken", "username")
     password = passwords.new_password()
-    user = User(username=username, display_name=(display_name or username).strip()[:100], role=role,
-                area_id=area.id if area else None, password_hash=passwords.hash_password(password), active=True,
-                created_at=now)
+    user = User(username=username, display_name=name, role=role, area_id=area.id if area else None,
+                password_hash=passwords.hash_password(password), active=True, created_at=now)
     session.add(user)
     session.flush()
     record(session, kind=EventKind.USER_CREATED, actor=actor, subject_type="user", subject_id=user.id, at=now,
@@ -92,7 +100,7 @@ def add_user(*, session: Session, actor: Actor, username: str, role: str, area: 
 def reset_password(*, session: Session, actor: Actor, username: str, now: datetime) -> str:
     """A new password for the user (enabled again); every session and token of theirs ends. Raises BadUser."""
     actor.require(Action.MANAGE_USERS)
-    user = _existing(session, username)
+    user = _managed(session, actor, username)
     password = passwords.new_password()
     user.password_hash, user.active = passwords.hash_password(password), True
     end_all(session, user.id, now)
@@ -102,13 +110,44 @@ def reset_password(*, session: Session, actor: Actor, username: str, now: dateti
 
 
 def disable(*, session: Session, actor: Actor, username: str, now: datetime) -> User:
-    """The user can no longer sign in; their sessions and tokens end at once. Raises BadUser."""
+    """The user can no longer sign in; their sessions and tokens end at once. Raises BadUser (also for
+    oneself: an admin locked out by their own hand needs another admin)."""
     actor.require(Action.MANAGE_USERS)
-    user = _existing(session, username)
+    user = _managed(session, actor, username)
+    if user.id == actor.user_id:
+        raise BadUser("不能停用自己的账号，请由另一位管理员操作", "you cannot disable your own account; ask another admin")
     user.active = False
     ended = end_all(session, user.id, now)
     record(session, kind=EventKind.USER_DISABLED, actor=actor, subject_type="user", subject_id=user.id, at=now,
            detail={"username": user.username, "sessions_ended": ended})
+    return user
+
+
+def enable(*, session: Session, actor: Actor, username: str, now: datetime) -> User:
+    """A disabled user may sign in again with their password. Raises BadUser."""
+    actor.require(Action.MANAGE_USERS)
+    user = _managed(session, actor, username)
+    user.active = True
+    record(session, kind=USER_ENABLED, actor=actor, subject_type="user", subject_id=user.id, at=now,
+           detail={"username": user.username})
+    return user
+
+
+def change(*, session: Session, actor: Actor, username: str, role: str, area: Area | None, now: datetime) -> User:
+    """The user's new role and area, in force from their next request. Raises BadUser (also for
+    oneself: an admin cannot demote or narrow their own account)."""
+    actor.require(Action.MANAGE_USERS)
+    user = _managed(session, actor, username)
+    _check_role(role)
+    _check_area(actor, area)
+    area_id = area.id if area else None
+    if user.id == actor.user_id and (role != user.role or area_id != user.area_id):
+        raise BadUser("不能更改自己的角色或区域，请由另一位管理员操作",
+                      "you cannot change your own role or area; ask another admin", "role")
+    before = {"role": user.role, "area_id": user.area_id}
+    user.role, user.area_id = role, area_id
+    record(session, kind=USER_CHANGED, actor=actor, subject_type="user", subject_id=user.id, at=now,
+           detail={"username": user.username, "before": before, "after": {"role": role, "area_id": area_id}})
     return user
 
 
@@ -118,11 +157,33 @@ def users_json(session: Session) -> list[dict]:
             for u, area in rows]
 
 
-def _existing(session: Session, username: str) -> User:
+def _managed(session: Session, actor: Actor, username: str) -> User:
+    """The user, if the actor's area covers theirs (a city-level user only for a city-level actor).
+    Raises BadUser, as if an out-of-scope user did not exist."""
     user = by_username(session, username)
-    if user is None:
-        raise BadUser(f"没有用户 {username!r} / no user {username!r}")
+    path = session.scalar(select(Area.path).where(Area.id == user.area_id)) if user and user.area_id else None
+    if user is None or not (actor.covers(path) if path else actor.area_path is None):
+        raise BadUser(f"没有用户 {username!r}", f"no user {username!r}")
     return user
+
+
+def _check_role(role: str) -> None:
+    if role not in Role.__members__.values():
+        raise BadUser(f"未知角色 {role!r}", f"unknown role {role!r}; use one of {', '.join(Role)}", "role")
+
+
+def _check_area(actor: Actor, area: Area | None) -> None:
+    """An admin hands out only their own area or areas inside it (city-level: only a city-level admin)."""
+    if not (actor.covers(area.path) if area is not None else actor.area_path is None):
+        raise BadUser("该区域不在您的管辖范围内", "that area lies outside your own", "area")
+
+
+def _display_name(name: str) -> str:
+    name = name.strip()
+    if len(name) > 100 or any(not c.isprintable() for c in name):
+        raise BadUser("显示名最多 100 个字符，且不能含控制字符", "a display name has at most 100 characters, none of "
+                      "them control characters", "display_name")
+    return name
 
 
 # -- signing in ----------------------------------------------------------------------------------

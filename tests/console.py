@@ -74,6 +74,14 @@ def layout(page, name: str, backend: str = "") -> None:
     page.set_viewport_size(original)
 
 
+class _Shared:
+    """One Playwright and one Chromium for the whole run: Playwright's sync API cannot run twice at
+    once, and every module that imports the `chromium` fixture gets a definition of its own."""
+
+    playwright = browser = None
+    users = 0
+
+
 @pytest.fixture(scope="session")
 def chromium():
     if CHROMIUM is None:
@@ -82,12 +90,18 @@ def chromium():
         pytest.skip("Chromium is not installed")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+    if _Shared.browser is None:
+        _Shared.playwright = sync_playwright().start()
+        _Shared.browser = _Shared.playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"])
-        yield browser
-        browser.close()
+    _Shared.users += 1
+    yield _Shared.browser
+    _Shared.users -= 1
+    if _Shared.users == 0:
+        _Shared.browser.close()
+        _Shared.playwright.stop()
+        _Shared.browser = _Shared.playwright = None
 
 
 @pytest.fixture(scope="module")

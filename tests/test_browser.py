@@ -2,34 +2,12 @@
 SMS, confirm each measure by tapping, see it confirmed; nothing wider than the screen."""
 from __future__ import annotations
 
-import os
-import shutil
-
-import pytest
-
 from emergency.web.app import create_app
+from tests.console import chromium  # noqa: F401
 from tests.notifying import LiveServer, free_port, make_world
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
-
-@pytest.fixture
-def browser():
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is required in CI (.ci/run installs it)")
-        pytest.skip("Chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield chromium
-        chromium.close()
-
-
-def test_a_company_confirms_its_measures_on_a_phone(db_url, tmp_path, browser):
+def test_a_company_confirms_its_measures_on_a_phone(db_url, tmp_path, chromium):
     port = free_port()
     world = make_world(db_url, tmp_path, public_url=f"http://127.0.0.1:{port}")
     world.issue("orange", start_hours=-1)
@@ -37,7 +15,7 @@ def test_a_company_confirms_its_measures_on_a_phone(db_url, tmp_path, browser):
     sms = next(m for m in world.fakes["sms"].sent if m.address == "+8613800000002")
     link = sms.text[sms.text.index("http"):]
     with LiveServer(create_app(world.settings), port):
-        page = browser.new_page(viewport={"width": 375, "height": 667}, device_scale_factor=2, is_mobile=True,
+        page = chromium.new_page(viewport={"width": 375, "height": 667}, device_scale_factor=2, is_mobile=True,
                                 has_touch=True, locale="zh-CN")
         page.goto(link)
         assert page.locator("h2").inner_text() == "测试企业2有限公司"
