@@ -39,6 +39,7 @@ class EventKind(StrEnum):
     NOTICE_ACKNOWLEDGED = "notice.acknowledged"
     MEASURE_CONFIRMED = "notice.measure_confirmed"
     NOTICE_CONFIRMED = "notice.confirmed"
+    UNIT_CONFIRMED = "notice.unit_confirmed"  # a unit has passed the notice on and its duties are in hand
     ESCALATED = "notice.escalated"
     AUDIT_FINDING = "audit.finding"
     AUDIT_RESOLVED = "audit.resolved"

@@ -1,6 +1,7 @@
 """Receipt (已收到) and confirmation (已落实) of a notice, by whatever way it comes: the personal
 link, an SMS reply, a keypress on the call. Each records who, when and by which channel, and
-moves the enterprise's state on its activation; each is idempotent."""
+moves the enterprise's (or unit's) state on its activation; each is idempotent. A unit confirms
+its duties with one button (emergency.notices.units)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from alerts.models import Acknowledgment, Delivery
 from alerts.models import Status as DeliveryStatus
 from config.events import EventKind, record
 from emergency.notices.models import MeasureConfirmation
-from emergency.warnings.models import OPEN, ActivatedEnterprise, Activation, Kind, Recipient, Warning
+from emergency.warnings.models import OPEN, ActivatedEnterprise, ActivatedUnit, Activation, Kind, Recipient, Warning
 from lists.models import Measure
 
 REPLIES = {"1", "１", "确认", "收到", "確認", "已收到", "ok", "yes", "y"}
@@ -38,10 +39,16 @@ class Notice:
     activation: Activation
     warning: Warning
     state: ActivatedEnterprise | None  # for an enterprise's contact
+    unit_state: ActivatedUnit | None = None  # for a unit
 
     @property
     def open(self) -> bool:
         return self.warning.status in OPEN
+
+    @property
+    def actor(self) -> str:
+        """Who acted, as the event log names them."""
+        return f"recipient:{self.recipient.id} {self.recipient.name}"
 
 
 def notice(session: Session, recipient_id: int, now: datetime) -> Notice:
@@ -55,10 +62,12 @@ def notice(session: Session, recipient_id: int, now: datetime) -> Notice:
     limit = ended + LIFT_GRACE if activation.kind == Kind.LIFT else ended
     if warning.status not in OPEN and now >= limit:
         raise LinkError("该预警已结束，链接已失效", "the warning is over: this link has expired")
-    state = None
+    state = unit_state = None
     if recipient.enterprise_id is not None:
         state = session.get(ActivatedEnterprise, (activation.id, recipient.enterprise_id), with_for_update=True)
-    return Notice(recipient, activation, warning, state)
+    if recipient.unit_id is not None:
+        unit_state = session.get(ActivatedUnit, (activation.id, recipient.unit_id), with_for_update=True)
+    return Notice(recipient, activation, warning, state, unit_state)
 
 
 def measures(session: Session, n: Notice) -> list[Measure]:
@@ -85,12 +94,13 @@ def receipt(session: Session, n: Notice, *, channel: str, now: datetime, deliver
     """Record receipt; returns True the first time for the enterprise (or unit) on this notice."""
     first = not session.scalar(select(Acknowledgment.id).where(Acknowledgment.recipient_id.in_(_same_party(n))).limit(1))
     alerts.acknowledge(session, recipient_id=n.recipient.id, delivery_id=delivery_id, channel=channel, now=now)
-    if n.state is not None and n.state.acknowledged_at is None:
-        n.state.acknowledged_at, n.state.acknowledged_via = now, channel
-        if n.activation.kind == Kind.LIFT:
-            n.state.confirmed_at = now  # nothing to put in place: receipt is all a lift asks
+    for state in (n.state, n.unit_state):
+        if state is not None and state.acknowledged_at is None:
+            state.acknowledged_at, state.acknowledged_via = now, channel
+            if n.activation.kind == Kind.LIFT:
+                state.confirmed_at = now  # nothing to put in place: receipt is all a lift asks
     if first:
-        record(session, kind=EventKind.NOTICE_ACKNOWLEDGED, actor=_actor(n), subject_type="warning",
+        record(session, kind=EventKind.NOTICE_ACKNOWLEDGED, actor=n.actor, subject_type="warning",
                subject_id=n.warning.id, at=now, detail={"activation": n.activation.id, "recipient": n.recipient.id,
                                                         "enterprise": n.recipient.enterprise_id,
                                                         "unit": n.recipient.unit_id, "channel": channel})
@@ -115,14 +125,14 @@ def confirm(session: Session, n: Notice, *, measure_id: int | None, note: str | 
         session.add(MeasureConfirmation(activation_id=n.activation.id, enterprise_id=n.recipient.enterprise_id,
                                         measure_id=measure_id, recipient_id=n.recipient.id, channel=channel,
                                         note=(note or "").strip()[:1000] or None, at=now))
-        record(session, kind=EventKind.MEASURE_CONFIRMED, actor=_actor(n), subject_type="warning",
+        record(session, kind=EventKind.MEASURE_CONFIRMED, actor=n.actor, subject_type="warning",
                subject_id=n.warning.id, at=now, detail={"activation": n.activation.id, "measure": measure_id,
                                                         "enterprise": n.recipient.enterprise_id, "channel": channel})
         done[measure_id] = None
     complete = (set(done) >= own) if own else None in done
     if complete and n.state.confirmed_at is None:
         n.state.confirmed_at = now
-        record(session, kind=EventKind.NOTICE_CONFIRMED, actor=_actor(n), subject_type="warning",
+        record(session, kind=EventKind.NOTICE_CONFIRMED, actor=n.actor, subject_type="warning",
                subject_id=n.warning.id, at=now, detail={"activation": n.activation.id,
                                                         "enterprise": n.recipient.enterprise_id})
         session.flush()
@@ -151,7 +161,3 @@ def _same_party(n: Notice):
     party = (Recipient.enterprise_id == n.recipient.enterprise_id if n.recipient.enterprise_id is not None
              else Recipient.unit_id == n.recipient.unit_id)
     return select(Recipient.id).where(Recipient.activation_id == n.activation.id, party)
-
-
-def _actor(n: Notice) -> str:
-    return f"recipient:{n.recipient.id} {n.recipient.name}"

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import Integer, and_, case, cast, exists, func, insert, literal, null, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
-from emergency.warnings.models import ActivatedDuty, ActivatedEnterprise, Activation, Kind, Recipient, Request, Warning
+from emergency.warnings.models import (ActivatedDuty, ActivatedEnterprise, ActivatedUnit, Activation, Kind, Recipient,
+                                      Request, Warning)
 from areas import service as areas
 from lists.service import area_filter
 from lists.models import SELF_CHOSEN_GRADES, Area, Contact, Enterprise, ListVersion, Measure, Unit, UnitDuty
@@ -18,7 +19,7 @@ MEASURE_FIELDS = ("position", "target", "action", "description", "limit_pct", "s
 def activate(*, session: Session, warning: Warning, request: Request, previous: Activation | None,
              now: datetime) -> Activation:
     """Write the activation of an approved request: enterprises (pinned versions, self-chosen,
-    changed), unit duties and recipients. Returns it with its counts."""
+    changed), units with their duties, and recipients. Returns it with its counts."""
     activation = Activation(warning_id=warning.id, request_id=request.id, kind=request.kind, level=request.level,
                             starts_at=request.start_at, ends_at=request.lift_at or request.end_at, created_at=now)
     session.add(activation)
@@ -32,6 +33,7 @@ def activate(*, session: Session, warning: Warning, request: Request, previous: 
     units = areas.concerned_units_areas(session, place)
     _duties(session, activation, units)
     _recipients(session, activation, units)
+    _units(session, activation, units)
     _count(session, activation)
     return activation
 
@@ -88,6 +90,12 @@ def _recipients(session: Session, activation: Activation, unit_areas: list[int])
                     Unit.mobile, Unit.email)
              .where(Unit.area_id.in_(unit_areas)))
     session.execute(insert(Recipient).from_select(columns, units))
+
+
+def _units(session: Session, activation: Activation, unit_areas: list[int]) -> None:
+    """Every unit told of the notice, waiting for its receipt and confirmation (counted from these rows)."""
+    rows = select(literal(activation.id), Unit.id).where(Unit.area_id.in_(unit_areas))
+    session.execute(insert(ActivatedUnit).from_select(["activation_id", "unit_id"], rows))
 
 
 def _count(session: Session, activation: Activation) -> None:

@@ -36,7 +36,7 @@ LOCAL = "%Y-%m-%dT%H:%M"
 # counted on the page, not listed (a red warning has 10^5 of them).
 TIMELINE = ("warning.drafted", "warning.change_requested", "warning.lift_requested", "warning.approved",
             "warning.request_withdrawn", "warning.started", "warning.expired", "warning.lifted",
-            "notice.escalated", "deliveries.failed", "deliveries.recovered")
+            "notice.escalated", "notice.unit_confirmed", "deliveries.failed", "deliveries.recovered")
 
 
 class FormError(Exception):

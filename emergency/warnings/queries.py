@@ -13,6 +13,7 @@ from accounts.permissions import Action, Actor
 from alerts.models import Delivery
 from areas.models import Area
 from config.events import Event
+from emergency.notices import units
 from emergency.notices.models import MeasureConfirmation
 from emergency.warnings.models import OPEN, ActivatedEnterprise, Activation, Recipient, Request, RequestStatus, Warning
 from emergency.warnings.service import Invalid, NotFound
@@ -136,14 +137,15 @@ def at_time(value: datetime, zone: ZoneInfo, field: str) -> datetime:
 
 def progress_by_warning(session: Session, warning_ids: list[int]) -> dict[int, dict]:
     """For each warning, its latest notice's enterprises: how many, reached (a message delivered or
-    receipt), acknowledged, confirmed, and its failed deliveries. One query per figure, all warnings
-    at once."""
+    receipt), acknowledged, confirmed; its units (how many acknowledged and confirmed their duties);
+    its failed deliveries. One query per figure, all warnings at once."""
     if not warning_ids:
         return {}
     latest = dict(session.execute(select(Activation.warning_id, func.max(Activation.id))
                                   .where(Activation.warning_id.in_(warning_ids)).group_by(Activation.warning_id)).all())
     found = {w: {"activation": latest.get(w), "enterprises": 0, "reached": 0, "acknowledged": 0, "confirmed": 0,
-                 "failed": 0, "recipients": 0} for w in warning_ids}
+                 "failed": 0, "recipients": 0, "units": 0, "units_acknowledged": 0, "units_confirmed": 0}
+             for w in warning_ids}
     by_activation = {a: w for w, a in latest.items()}
     if not by_activation:
         return found
@@ -165,6 +167,8 @@ def progress_by_warning(session: Session, warning_ids: list[int]) -> dict[int, d
     for activation_id, recipients in session.execute(select(Activation.id, Activation.recipients)
                                                      .where(Activation.id.in_(by_activation))):
         found[by_activation[activation_id]]["recipients"] = recipients
+    for activation_id, figures in units.counts(session, list(by_activation)).items():
+        found[by_activation[activation_id]] |= {f"units_{k}" if k != "units" else k: v for k, v in figures.items()}
     return found
 
 

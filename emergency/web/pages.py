@@ -1,6 +1,10 @@
 """The page a company (or a unit) reaches from the link in its SMS or email: what applies to it,
-from when, with a confirm button per measure. The token is the only key: it names one recipient
-of one notice and shows nothing of anyone else."""
+from when, with a confirm button per measure (a company) or one for its duties (a unit). The token
+is the only key: it names one recipient of one notice and shows nothing of anyone else.
+
+The page stays in both languages at once rather than the console's catalogue: its readers have no
+account to keep a language choice, an official notice is read in Chinese whatever the phone's
+setting, and the English line helps a foreign-run company without hiding the Chinese."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -10,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from config import rulesets
 from config.db import utcnow
-from emergency.notices import acknowledge, tokens
+from emergency.notices import acknowledge, tokens, units
 from emergency.notices.render import ACTION_ZH
 from emergency.warnings.models import ActivatedDuty, Kind
 from emergency.web.deps import page, settings_of, transaction
@@ -41,6 +45,9 @@ def confirm(request: Request, token: str, measure: str = Form(""), note: str = F
             session: Session = Depends(transaction, scope="function")):
     try:
         n = _notice(request, session, token)
+        if n.recipient.unit_id is not None:
+            units.confirm(session, n, note=note, channel="web", now=utcnow())
+            return RedirectResponse(f"/a/{token}#duties", status_code=303)
         acknowledge.confirm(session, n, measure_id=int(measure) if measure.isdigit() else None, note=note,
                             channel="web", now=utcnow())
     except acknowledge.LinkError as exc:
@@ -64,6 +71,6 @@ def _context(request: Request, session: Session, n: acknowledge.Notice, token: s
                   else session.get(Unit, n.recipient.unit_id).name),
         "start": local(n.activation.starts_at), "end": local(n.activation.ends_at), "lifted": local(n.warning.lifted_at),
         "measures": acknowledge.measures(session, n), "done": acknowledge.confirmations(session, n),
-        "duties": duties, "tz": settings.tz, "state": n.state, "action_zh": ACTION_ZH,
+        "duties": duties, "unit": n.unit_state, "tz": settings.tz, "state": n.state, "action_zh": ACTION_ZH,
         "confirmed_at": local(n.state.confirmed_at) if n.state and n.state.confirmed_at else None,
     }

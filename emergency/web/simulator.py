@@ -1,19 +1,41 @@
-"""The message simulator: every phone and mailbox that received something, their messages, and
-a way to answer (an SMS reply, a keypress on a call) through the same path as the real ones."""
+"""The message simulator: every phone and mailbox that received something, whose it is (the
+enterprise or unit the delivery was for), their messages, and a way to answer (an SMS reply, a
+keypress on a call) through the same path as the real ones. For admins, in the console."""
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session
 
-from alerts.models import InboxMessage
-from config.db import utcnow
 from accounts.models import Role
+from alerts.models import Delivery, InboxMessage
+from config.db import utcnow
 from emergency.notices import inbound
-from emergency.web.deps import SignedIn, page, settings_of, signed_in, transaction
+from emergency.warnings.models import Recipient
+from emergency.web.console import staff
+from emergency.web.deps import SignedIn, settings_of, signed_in, transaction
+from lists.models import Enterprise, Unit
 
 router = APIRouter(prefix="/simulator", include_in_schema=False)
+PER_PAGE = 50
+LINK = re.compile(r"(https?://[^\s<>\"'，。；）]+)")
+# What the call says after a key (as the Twilio webhook's answer), kept in the inbox like a reply;
+# without a delivery, so that it offers no key of its own.
+KEY_ANSWER = {"zh": ("已确认收到，谢谢。", "未确认。请通过短信链接确认。"),
+              "en": ("Receipt confirmed, thank you.", "Not confirmed. Please use the link in your text message.")}
+
+
+@dataclass(frozen=True, order=True)
+class Owner:
+    """Whose number or mailbox it is: an enterprise's or unit's contact."""
+
+    name: str
+    kind: str  # enterprise | unit
+    person: str
 
 
 def enabled(request: Request) -> None:
@@ -23,7 +45,7 @@ def enabled(request: Request) -> None:
         raise HTTPException(404)
 
 
-def staff(who: SignedIn = Depends(signed_in)) -> SignedIn:
+def admin_only(who: SignedIn = Depends(signed_in)) -> SignedIn:
     """The simulator shows every message sent: for admins only."""
     if who.user.role != Role.ADMIN:
         raise HTTPException(403, detail={"code": "forbidden", "message": "the simulator is for admins",
@@ -32,43 +54,98 @@ def staff(who: SignedIn = Depends(signed_in)) -> SignedIn:
 
 
 @router.get("", response_class=HTMLResponse, dependencies=[Depends(enabled)])
-def inboxes(request: Request, who: SignedIn = Depends(staff), session: Session = Depends(transaction, scope="function")) -> HTMLResponse:
-    rows = session.execute(select(InboxMessage.address, InboxMessage.channel, func.count(), func.max(InboxMessage.at))
-                           .where(InboxMessage.channel != "voice")
-                           .group_by(InboxMessage.address, InboxMessage.channel)
-                           .order_by(func.max(InboxMessage.id).desc()).limit(500)).all()
-    calls = dict(session.execute(select(InboxMessage.address, func.count()).where(InboxMessage.channel == "voice")
-                                 .group_by(InboxMessage.address)).all())
-    total = session.scalar(select(func.count()).select_from(InboxMessage))
-    return page(request, "simulator.html", {"rows": rows, "calls": calls, "total": total, "user": who.user,
-                                            "csrf_meta": who.csrf,
-                                            "tz": settings_of(request).tz})
+def inboxes(request: Request, q: str = "", page: int = 1, who: SignedIn = Depends(admin_only),
+            session: Session = Depends(transaction, scope="function")) -> HTMLResponse:
+    """Every address, newest activity first, a page at a time; htmx polls the list part alone."""
+    q = q.strip()[:100]
+    where = _search(q) if q else true()
+    found = session.scalar(select(func.count(func.distinct(InboxMessage.address))).where(where))
+    pages = max(1, -(-found // PER_PAGE))
+    page = min(max(page, 1), pages)
+    rows = session.execute(
+        select(InboxMessage.address,
+               func.count().filter(InboxMessage.channel != "voice").label("messages"),
+               func.count().filter(InboxMessage.channel == "voice", InboxMessage.direction == "out",
+                                  InboxMessage.delivery_id.is_not(None)).label("calls"),
+               func.max(InboxMessage.at).label("last"))
+        .where(where).group_by(InboxMessage.address)
+        .order_by(func.max(InboxMessage.id).desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    context = {"rows": rows, "owners": owners(session, [r.address for r in rows]), "q": q, "page": page,
+               "pages": pages, "found": found,
+               "messages": session.scalar(select(func.count()).select_from(InboxMessage))}
+    template = "simulator_list.html" if request.headers.get("HX-Request") else "simulator.html"
+    return staff(request, who, template, context)
 
 
 @router.get("/inbox/{address}", response_class=HTMLResponse, dependencies=[Depends(enabled)])
-def inbox(request: Request, address: str, who: SignedIn = Depends(staff),
+def inbox(request: Request, address: str, who: SignedIn = Depends(admin_only),
           session: Session = Depends(transaction, scope="function")) -> HTMLResponse:
+    """One phone's or mailbox's messages both ways, oldest first, with whose it is."""
     messages = session.scalars(select(InboxMessage).where(InboxMessage.address == address)
                                .order_by(InboxMessage.id)).all()
-    return page(request, "inbox.html", {"address": address, "messages": messages, "user": who.user,
-                                        "csrf_meta": who.csrf,
-                                        "phone": not address.count("@"), "tz": settings_of(request).tz})
+    return staff(request, who, "inbox.html", {"address": address, "messages": messages, "phone": "@" not in address,
+                                              "texts": {m.id: pieces(m.body) for m in messages},
+                                              "owners": owners(session, [address]).get(address, [])})
 
 
 @router.post("/inbox/{address}/reply", dependencies=[Depends(enabled)])
-def reply(request: Request, address: str, body: str = Form(...), who: SignedIn = Depends(staff),
+def reply(request: Request, address: str, body: str = Form(""), who: SignedIn = Depends(admin_only),
           session: Session = Depends(transaction, scope="function")) -> RedirectResponse:
-    inbound.simulated_reply(session, settings_of(request), sender=address, body=body, now=utcnow())
+    """An SMS typed as this phone's owner, answered as a real reply would be; a blank one is ignored."""
+    if body.strip():
+        inbound.simulated_reply(session, settings_of(request), sender=address, body=body, now=utcnow())
     return RedirectResponse(f"/simulator/inbox/{address}#end", status_code=303)
 
 
 @router.post("/call/{message_id}/key", dependencies=[Depends(enabled)])
-def press(request: Request, message_id: int, digits: str = Form(...), who: SignedIn = Depends(staff),
+def press(request: Request, message_id: int, digits: str = Form(...), who: SignedIn = Depends(admin_only),
           session: Session = Depends(transaction, scope="function")) -> RedirectResponse:
+    """A key pressed on a simulated call: the same path as Twilio's keypress webhook."""
     call = session.get(InboxMessage, message_id)
     if call is None or call.channel != "voice" or call.delivery_id is None:
         raise HTTPException(404)
-    done = inbound.keypress(session, delivery_id=call.delivery_id, digits=digits, now=utcnow())
+    now = utcnow()
+    done = inbound.keypress(session, delivery_id=call.delivery_id, digits=digits, now=now)
+    answer = KEY_ANSWER[settings_of(request).app.notify.language][0 if done else 1]
     session.add(InboxMessage(channel="voice", address=call.address, direction="in", delivery_id=call.delivery_id,
-                             body=f"按键 {digits}：{'已确认收到' if done else '未确认'}", at=utcnow()))
+                             body=digits.strip()[:10], at=now))
+    session.add(InboxMessage(channel="voice", address=call.address, direction="out", body=answer, at=now))
     return RedirectResponse(f"/simulator/inbox/{call.address}#end", status_code=303)
+
+
+def pieces(body: str) -> list[tuple[str, bool]]:
+    """The message without its edge whitespace, split into text and links (True). Jinja's urlize
+    needs a space before a link, and a Chinese SMS puts a full-width colon there."""
+    return [(part, i % 2 == 1) for i, part in enumerate(LINK.split(body.strip())) if part]
+
+
+def owners(session: Session, addresses: list[str]) -> dict[str, list[Owner]]:
+    """Per address, the enterprises and units whose contacts its messages were for (one query)."""
+    rows = session.execute(_owned().add_columns(InboxMessage.address)
+                           .where(InboxMessage.address.in_(addresses)).distinct()).all()
+    found: dict[str, set[Owner]] = {}
+    for enterprise, unit, person, address in rows:
+        owner = Owner(enterprise, "enterprise", person) if enterprise else Owner(unit or "", "unit", person)
+        found.setdefault(address, set()).add(owner)
+    return {address: sorted(named) for address, named in found.items()}
+
+
+def _owned():
+    """Messages joined to their owner: delivery → recipient → enterprise or unit."""
+    return (select(Enterprise.name, Unit.name, Recipient.name)
+            .select_from(InboxMessage)
+            .join(Delivery, Delivery.id == InboxMessage.delivery_id)
+            .join(Recipient, Recipient.id == Delivery.recipient_id)
+            .outerjoin(Enterprise, Enterprise.id == Recipient.enterprise_id)
+            .outerjoin(Unit, Unit.id == Recipient.unit_id))
+
+
+def _search(q: str):
+    """Addresses containing the text (a number typed with spaces or dashes too), or whose owner or
+    contact person's name does."""
+    texts = {q, re.sub(r"[\s\-()]", "", q)} - {""}
+    named = (_owned().with_only_columns(InboxMessage.address)
+             .where(or_(Enterprise.name.icontains(q, autoescape=True), Unit.name.icontains(q, autoescape=True),
+                        Recipient.name.icontains(q, autoescape=True))))
+    return or_(*(InboxMessage.address.icontains(text, autoescape=True) for text in texts),
+               InboxMessage.address.in_(named))

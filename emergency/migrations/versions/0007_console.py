@@ -29,6 +29,9 @@ def upgrade() -> None:
         sa.Column('note', sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint('activation_id', 'unit_id'),
     )
+    # Notices sent before: their units can confirm too (nothing acknowledged yet as far as we know).
+    op.execute("INSERT INTO activation_units (activation_id, unit_id) "
+               "SELECT DISTINCT activation_id, unit_id FROM recipients WHERE unit_id IS NOT NULL")
 
 
 def downgrade() -> None:
