@@ -19,7 +19,6 @@ from areas.models import Area
 from config.events import EventKind, record
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{1,50}$")
-USER_ENABLED, USER_CHANGED = "user.enabled", "user.changed"
 
 
 @dataclass(frozen=True)
@@ -128,7 +127,7 @@ def enable(*, session: Session, actor: Actor, username: str, now: datetime) -> U
     actor.require(Action.MANAGE_USERS)
     user = _managed(session, actor, username)
     user.active = True
-    record(session, kind=USER_ENABLED, actor=actor, subject_type="user", subject_id=user.id, at=now,
+    record(session, kind=EventKind.USER_ENABLED, actor=actor, subject_type="user", subject_id=user.id, at=now,
            detail={"username": user.username})
     return user
 
@@ -146,7 +145,7 @@ def change(*, session: Session, actor: Actor, username: str, role: str, area: Ar
                       "you cannot change your own role or area; ask another admin", "role")
     before = {"role": user.role, "area_id": user.area_id}
     user.role, user.area_id = role, area_id
-    record(session, kind=USER_CHANGED, actor=actor, subject_type="user", subject_id=user.id, at=now,
+    record(session, kind=EventKind.USER_CHANGED, actor=actor, subject_type="user", subject_id=user.id, at=now,
            detail={"username": user.username, "before": before, "after": {"role": role, "area_id": area_id}})
     return user
 

@@ -23,6 +23,8 @@ class EventKind(StrEnum):
     USER_SIGNED_OUT = "user.signed_out"
     USER_SIGN_IN_FAILED = "user.sign_in_failed"
     USER_DISABLED = "user.disabled"
+    USER_ENABLED = "user.enabled"
+    USER_CHANGED = "user.changed"  # role or area
     AREA_ADDED = "area.added"
     FORECAST_IMPORTED = "forecast.imported"
     WARNING_DRAFTED = "warning.drafted"
