@@ -75,14 +75,15 @@ def layout(page, name: str, backend: str = "") -> None:
 
 
 class _Shared:
-    """One Playwright and one Chromium for the whole run: Playwright's sync API cannot run twice at
-    once, and every module that imports the `chromium` fixture gets a definition of its own."""
+    """One Playwright and one Chromium at a time: its sync API cannot run twice at once, and every
+    module that imports the `chromium` fixture gets a definition of its own. Per module, not per
+    run: while it runs, the main thread has an event loop, and tests that call asyncio.run() fail."""
 
     playwright = browser = None
     users = 0
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
     if CHROMIUM is None:
         if os.environ.get("CI"):

@@ -144,7 +144,11 @@ def test_a_drill_is_marked_and_sends_only_to_the_simulator(fresh, chromium):
     duty = fresh.sign_in(chromium, "duty")
     warning_id = draft(duty, fresh, "yellow", drill=True)
     assert "演练" in duty.inner_text(".level-banner")
-    approve(fresh.sign_in(chromium, "commander"), fresh, warning_id)
+    commander = fresh.sign_in(chromium, "commander")
+    approve(commander, fresh, warning_id)
+    commander.goto(f"{fresh.url}/warnings")
+    assert "演练" in commander.inner_text("table")
+    layout(commander, "warnings", fresh.backend)
     dispatch(fresh)
     with Session(fresh.engine) as session:
         assert session.get(Warning, warning_id).drill
