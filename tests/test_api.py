@@ -367,6 +367,16 @@ def test_enterprises_are_those_of_the_users_area(demo):
     assert demo.get("/api/v1/enterprises", "inspector", params={"town": "西红门镇"}).json()["total"] == 0
 
 
+def test_enterprises_filter_by_industry_and_grade(demo):
+    everything = demo.get("/api/v1/enterprises", "office", params={"per_page": 500}).json()["items"]
+    industry = everything[0]["industry"]
+    found = demo.get("/api/v1/enterprises", "office", params={"industry": industry, "per_page": 500}).json()
+    assert found["total"] == sum(e["industry"] == industry for e in everything) and found["total"] < len(everything)
+    grade = next(e["grade"] for e in everything if e["grade"])
+    graded = demo.get("/api/v1/enterprises", "office", params={"grade": grade, "per_page": 500}).json()
+    assert {e["grade"] for e in graded["items"]} == {grade}
+
+
 # -- 5. roles ----------------------------------------------------------------------------------------
 
 def test_roles_that_may_not_act_get_403(no_open_warnings):

@@ -51,10 +51,12 @@ async def import_lists(request: Request, session: Tx, who: Who, dry_run: bool = 
 @router.get("/enterprises", tags=["enterprises"], responses={401: {}})
 def enterprises(session: Tx, who: Who, q: Annotated[str | None, Query(max_length=200)] = None,
                 town: Annotated[str | None, Query(max_length=100)] = None,
+                industry: Annotated[str | None, Query(max_length=100)] = None,
+                grade: Annotated[str | None, Query(max_length=20, description="a grade, or `none` for ungraded")] = None,
                 page: Annotated[int, Query(ge=1, le=100_000)] = 1,
                 per_page: Annotated[int, Query(ge=1, le=500)] = 50) -> dict:
     """Enterprises of your area with their current list: identity, grade, guarantee, version."""
-    return service.listing(session, who, q=q, town=town, page=page, per_page=per_page)
+    return service.listing(session, who, q=q, town=town, industry=industry, grade=grade, page=page, per_page=per_page)
 
 
 @router.get("/enterprises/{credit_code}", tags=["enterprises"], responses={401: {}, 404: {}})
