@@ -22,10 +22,14 @@ TEMPLATES = WEB / "templates"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application for these settings (from the environment when None). Fails at start on a bad
     configuration, not at the first request."""
+    from emergency.dashboard import pages as dashboard_pages
+    from emergency.dashboard import views as dashboard
     from emergency.enterprises import pages as enterprise_pages
     from emergency.enterprises import views as enterprises
     from emergency.forecasts import pages as forecast_pages
     from emergency.forecasts import views as forecasts
+    from emergency.reports import pages as report_pages
+    from emergency.reports import views as reports
     from emergency.warnings import pages as warning_pages
     from emergency.warnings import views as warnings
     from emergency.web import api, console, home, login, pages, simulator, users, webhooks
@@ -38,9 +42,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=TEMPLATES)
     console.install(app.state.templates, context.settings)
     for module in (webhooks, pages, login, console, home, simulator, forecast_pages, warning_pages, enterprise_pages,
-                   users):
+                   users, dashboard_pages, report_pages):
         app.include_router(module.router)
-    for module in (api, forecasts, warnings, enterprises):
+    for module in (api, forecasts, warnings, enterprises, dashboard, reports):
         app.include_router(module.router, prefix="/api/v1", responses={400: {"description": "malformed request"}})
     app.include_router(api.docs)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
