@@ -116,6 +116,7 @@ def test_from_forecast_to_an_approved_red_warning_upgraded_and_lifted(fresh, chr
     assert "红色预警" in second.inner_text(".level-banner")
     duty.goto(f"{console.url}/warnings/{warning_id}")
     duty.fill("#lift textarea[name=reason]", "空气质量好转")
+    duty.once("dialog", lambda d: d.accept())  # lifting asks first
     with duty.expect_navigation():
         duty.locator("#lift button[type=submit]").click()
     approve(commander, console, warning_id)
@@ -204,3 +205,23 @@ def test_a_viewer_posting_a_draft_is_refused_by_the_service(fresh, chromium):
     assert answer.status == 403
     with Session(fresh.engine) as session:
         assert session.scalar(select(func.count()).select_from(Warning).where(Warning.status == "draft")) == 0
+
+
+def test_a_page_whose_session_ended_goes_to_sign_in_instead_of_showing_stale_counts(fresh, chromium):
+    duty = fresh.sign_in(chromium, "duty")
+    warning_id = draft(duty, fresh, "orange")
+    commander = fresh.sign_in(chromium, "commander")
+    approve(commander, fresh, warning_id)
+    token = commander.locator("meta[name=csrf-token]").get_attribute("content")
+    other = commander.context.new_page()  # the same browser signs out in another tab
+    other.goto(f"{fresh.url}/")
+    other.request.post(f"{fresh.url}/logout", form={"csrf_token": token})
+    commander.wait_for_url(re.compile(r"/login\?next=/warnings/\d+"), timeout=15_000)
+
+
+def test_the_draft_form_starts_from_the_forecast_that_calls_for_a_warning(fresh, chromium):
+    duty = fresh.sign_in(chromium, "duty")
+    duty.goto(f"{fresh.url}/warnings/new")
+    assert duty.input_value("select[name=level]") == "red"  # the demo forecast's recommendation
+    assert duty.input_value("select[name=area]").endswith("大兴区")
+    assert "&gt;" not in duty.inner_text(".notice.info") and "AQI >" in duty.inner_text(".notice.info")

@@ -66,7 +66,10 @@ def test_draft_approve_change_lift_and_their_cap_notices(db):
 
     assert cli(db, "change", "1", "--level", "red", "--reason", "升级", "--by", "duty").exit_code == 0
     assert cli(db, "approve", "1", "--by", "chief").exit_code == 0
-    assert cli(db, "lift", "1", "--at", day(0), "--reason", "好转", "--by", "duty").exit_code == 0
+    past = cli(db, "lift", "1", "--at", day(-1), "--reason", "好转", "--by", "duty")
+    assert past.exit_code == 1 and "已经过去" in past.stderr
+    now = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
+    assert cli(db, "lift", "1", "--at", now, "--reason", "好转", "--by", "duty").exit_code == 0
     assert cli(db, "approve", "1", "--by", "chief").exit_code == 0
     doc = show(db)
     assert doc["status"] == "lifted" and [h["kind"] for h in doc["history"]] == ["issue", "change", "lift"]

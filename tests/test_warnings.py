@@ -318,3 +318,32 @@ def test_an_extension_and_a_lift_concern_everyone(lists):
     lift(lists, warning_id)
     lifted = approve(lists, warning_id)
     assert (lifted.kind, lifted.enterprises, lifted.changed, lifted.recipients) == ("lift", 5, 5, 9)
+
+
+def test_nothing_follows_a_lift_approved_for_later(lists):
+    warning_id = issued(lists, start=at(-1))
+    lift(lists, warning_id, when=at(20))
+    approve(lists, warning_id)
+    refused(lists, lambda: change(lists, warning_id, end=at(120)), "to be lifted")
+    refused(lists, lambda: lift(lists, warning_id, when=at(10)), "to be lifted")
+
+
+def test_a_lift_in_the_past_is_refused(lists):
+    warning_id = issued(lists, start=at(-1))
+    refused(lists, lambda: lift(lists, warning_id, when=at(-2)), "has passed")
+    assert lift(lists, warning_id, when=at(-0.05)).lift_at == at(-0.05)  # typed a few minutes ago: still now
+
+
+def test_direction_overrides_are_taken_out_of_a_reason(lists):
+    request = draft(lists, reason="会商\u202e结论\u2066")
+    assert request.reason == "会商结论"
+
+
+def test_a_commander_is_told_in_words_what_the_lists_miss(lists):
+    demanding = RULES.model_copy(update={"levels": [lv.model_copy(update={"required": 0.99}) for lv in RULES.levels]})
+    warning_id = draft(lists).warning_id
+    with pytest.raises(service.Refused) as caught:
+        service.approve(session=lists, rules=demanding, config=CONFIG, warning_id=warning_id,
+                        actor=who("chief", "commander"), now=NOW)
+    assert caught.value.code == "inadequate_lists"
+    assert "二氧化硫" in caught.value.zh and "要求 99%" in caught.value.zh and "--reason" not in caught.value.zh

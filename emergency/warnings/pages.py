@@ -17,7 +17,7 @@ from accounts.permissions import Action, Forbidden
 from areas import service as areas
 from areas.models import Area
 from config.db import utcnow
-from emergency.forecasts.service import NoForecast, assess_area, trigger_named
+from emergency.forecasts.service import NoForecast, assess_area, assess_for, trigger_named
 from emergency.warnings import cap as caps
 from emergency.warnings import queries, service
 from emergency.warnings.documents import warning_json
@@ -113,17 +113,21 @@ def _draft_form(request: Request, session: Session, who: SignedIn, values: dict,
 
 
 def _defaults(request: Request, session: Session, who: SignedIn, level: str | None, area: str | None) -> dict:
-    """The level and days the latest forecast recommends for the area (the user's area, else the first
-    area in scope with a forecast), else tomorrow for three days."""
+    """The level and days the latest forecast recommends for the area asked for, else for the first
+    area in the user's scope whose forecast calls for a warning; else tomorrow for three days."""
     context, zone = context_of(request), context_of(request).settings.tz
     choices = _areas(session, who)
-    chosen = area or (choices[0][1] if choices else "")
     recommendation = None
-    try:
-        place = service.find_area(session, chosen, who.actor) if chosen else None
-        recommendation = assess_area(session, context.rules, place).to_json() if place is not None else None
-    except (service.Refused, NoForecast):
-        pass
+    if area:
+        try:
+            recommendation = assess_area(session, context.rules, service.find_area(session, area, who.actor)).to_json()
+        except (service.Refused, NoForecast):
+            pass
+    else:
+        calling = [a for a in assess_for(session=session, rules=context.rules, actor=who.actor)
+                   if a.level and who.actor.covers(_path(session, a.area))]
+        recommendation = calling[0].to_json() if calling else None
+    chosen = area or (recommendation or {}).get("area") or (_own_area(session, who) or (choices[0][1] if choices else ""))
     tomorrow = (utcnow().astimezone(zone) + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     start, end = tomorrow, tomorrow + timedelta(days=3)
     if recommendation and recommendation.get("trigger_days"):
@@ -132,6 +136,17 @@ def _defaults(request: Request, session: Session, who: SignedIn, level: str | No
         start, end = max(first, tomorrow), max(days).replace(tzinfo=zone) + timedelta(days=1)
     return {"level": level or (recommendation or {}).get("level") or context.rules.keys[0], "area": chosen,
             "start": start.strftime(LOCAL), "end": end.strftime(LOCAL), "reason": "", "recommendation": recommendation}
+
+
+def _path(session: Session, name: str) -> str:
+    try:
+        return areas.find(session, name).path
+    except LookupError:
+        return "/-/"
+
+
+def _own_area(session: Session, who: SignedIn) -> str | None:
+    return session.scalar(select(Area.name).where(Area.id == who.user.area_id)) if who.user.area_id else None
 
 
 def _areas(session: Session, who: SignedIn) -> list[tuple[int, str]]:

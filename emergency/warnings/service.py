@@ -3,7 +3,7 @@ and the passage of time (start, end, lift). Each function works inside the calle
 and either completes or raises Refused having changed nothing; every transition writes the event log."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,6 +21,12 @@ from lists import service as lists_service
 from lists.models import Area, Contact, Enterprise, Unit
 
 SYSTEM = "system"
+STATUS_ZH = {Status.DRAFT: "待审批", Status.SCHEDULED: "已批准待生效", Status.ACTIVE: "生效中", Status.LIFTED: "已解除",
+             Status.EXPIRED: "已到期", Status.WITHDRAWN: "已退回"}
+KIND_ZH = {Kind.ISSUE: "发布", Kind.CHANGE: "变更", Kind.LIFT: "解除"}
+POLLUTANT_ZH = {"so2": "二氧化硫", "nox": "氮氧化物", "pm": "颗粒物", "vocs": "挥发性有机物"}
+LIFT_GRACE = timedelta(minutes=10)  # a lift "now" typed a few minutes ago is still now
+BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"))
 
 
 class Refused(Exception):
@@ -56,9 +62,11 @@ def draft(*, session: Session, rules: RuleSet, config: AppConfig, area: str, lev
                                                      Warning.area_id.in_(areas.overlapping(session, place)))).first()
     if existing is not None:
         what = ("演练", "drill") if drill else ("预警", "warning")
-        raise Refused(f"{place.name} 已有{what[0]} #{existing.id}（{existing.status}），请变更或解除",
-                      f"{place.name} is already under {what[1]} {existing.id} ({existing.status}): change or lift that one",
-                      code="area_under_warning")
+        there = session.scalar(select(Area.name).where(Area.id == existing.area_id))
+        raise Refused(f"{there} 已有{what[0]} #{existing.id}（{STATUS_ZH.get(existing.status, existing.status)}），"
+                      f"与 {place.name} 重叠：请变更或解除该{what[0]}",
+                      f"{there} is already under {what[1]} {existing.id} ({existing.status}), which overlaps "
+                      f"{place.name}: change or lift that one", code="area_under_warning")
     warning = Warning(area_id=place.id, rules=rules.name, level=key, status=Status.DRAFT, start_at=start, end_at=end,
                       created_by=actor.username, created_at=now, drill=drill)
     session.add(warning)
@@ -99,6 +107,9 @@ def request_lift(*, session: Session, warning_id: int, at: datetime, reason: str
     actor.require(Action.REQUEST_LIFT)
     advance(session=session, now=now)
     warning = changeable(session, warning_id, actor, "解除", "lifted")
+    if at < now - LIFT_GRACE:
+        raise Invalid("解除时间已经过去：请填写现在或以后的时间", f"the lift time ({at.isoformat()}) has passed: "
+                      "give now or a later time", code="lift_in_past", field="at")
     if at >= warning.end_at:
         raise Invalid(f"解除时间不早于结束时间 {warning.end_at:%Y-%m-%d %H:%M} UTC，预警届时自动结束",
                       f"the lift time is not before the end ({warning.end_at.isoformat()}): the warning ends then anyway",
@@ -132,10 +143,12 @@ def approve(*, session: Session, rules: RuleSet, config: AppConfig, warning_id: 
     if request.kind != Kind.LIFT:
         request.adequacy = adequacy(session, rules, config, request.level, session.get(Area, warning.area_id))
         if not request.adequacy["ok"] and not (override_reason or "").strip():
-            short = ", ".join(f"{p} {v['ratio'] if v['ratio'] is not None else '—'}<{v['required']}"
-                              for p, v in request.adequacy["pollutants"].items() if not v["ok"])
-            raise Refused(f"清单减排比例未达要求（{short}），如仍要批准请说明理由（--reason）",
-                          f"the lists miss the required ratio ({short}); to approve anyway, give a reason (--reason)",
+            missed = [(p, v) for p, v in request.adequacy["pollutants"].items() if not v["ok"]]
+            ratio = lambda v: "—" if v["ratio"] is None else f"{v['ratio']:.1%}"  # noqa: E731
+            zh = "，".join(f"{POLLUTANT_ZH.get(p, p)} {ratio(v)}（要求 {v['required']:.0%}）" for p, v in missed)
+            en = ", ".join(f"{p} {ratio(v)} (required {v['required']:.0%})" for p, v in missed)
+            raise Refused(f"清单减排比例未达要求：{zh}。如仍要批准，请填写批准理由",
+                          f"the lists miss the required ratio: {en}; to approve anyway, give a reason",
                           code="inadequate_lists")
     before = warning.status
     previous = session.scalars(select(Activation).where(Activation.warning_id == warning.id)
@@ -278,9 +291,13 @@ def changeable(session: Session, warning_id: int, actor: Actor, zh_verb: str, ve
                       f"warning {warning_id} is {warning.status}: only a scheduled or active warning can be {verb}",
                       code="not_open")
     if (request := pending(session, warning)) is not None:
-        raise Refused(f"预警 #{warning_id} 已有待审批的{request.kind}申请，请先审批或撤回",
+        raise Refused(f"预警 #{warning_id} 已有待审批的{KIND_ZH.get(request.kind, request.kind)}申请，请先审批或撤回",
                       f"warning {warning_id} already has a pending {request.kind} request: approve or withdraw it first",
                       code="request_pending")
+    if warning.lifted_at is not None:  # a lift approved for later: its notice is out, nothing may follow it
+        raise Refused(f"预警 #{warning_id} 已批准于 {warning.lifted_at:%Y-%m-%d %H:%M}（UTC）解除，不能再{zh_verb}",
+                      f"warning {warning_id} is to be lifted at {warning.lifted_at.isoformat()}: it cannot be {verb}",
+                      code="lift_approved")
     return warning
 
 
@@ -291,6 +308,7 @@ def pending(session: Session, warning: Warning) -> Request | None:
 
 def new_request(session: Session, warning: Warning, kind: Kind, *, level: str, end: datetime, reason: str, actor: Actor,
                 now: datetime) -> Request:
+    reason = reason.translate(BIDI)  # direction overrides would flip the text in every SMS and CAP notice
     if not reason.strip():
         raise Invalid("请说明理由", "give a reason", code="reason_required", field="reason")
     seq = (session.scalar(select(func.max(Request.seq)).where(Request.warning_id == warning.id)) or 0) + 1

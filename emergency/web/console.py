@@ -57,11 +57,17 @@ def install(templates: Jinja2Templates, settings) -> None:
     """Filters the console's templates use: local time in the command center's zone, percentages."""
     zone = settings.tz
 
-    def local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    def local(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        if isinstance(value, str):  # an ISO time from a stored document
+            value = datetime.fromisoformat(value) if value else None
         return value.astimezone(zone).strftime(fmt) if value else "—"
 
     def pct(value: float | None, digits: int = 0) -> str:
-        return "—" if value is None else f"{value * 100:.{digits}f}%"
+        if value is None:
+            return "—"
+        if 0 < value < 1 / 10 ** (digits + 2):  # one of 200 is not 0 %
+            return f"<{1 / 10 ** digits:g}%"
+        return f"{value * 100:.{digits}f}%"
 
     def num(value: float | int | None, digits: int = 1) -> str:
         if value is None:

@@ -3,6 +3,7 @@ a page. Service-layer refusals map to their status here, so routes only call ser
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -71,6 +72,9 @@ def install(app: FastAPI, page) -> None:
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
         if not is_api(request):
+            if request.headers.get("HX-Request"):  # a part of a page refreshing: the whole page goes to sign-in
+                page_path = urlsplit(request.headers.get("HX-Current-URL", "")).path or "/"
+                return Response(status_code=401, headers={"HX-Redirect": f"/login?next={quote(page_path)}"})
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         return error_response(401, "unauthorized", "sign in first: a valid token or session is required",
                               "请先登录（需要有效的令牌或会话）", headers={"WWW-Authenticate": "Bearer"})

@@ -8,6 +8,8 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
+from markupsafe import Markup
+
 HERE = Path(__file__).resolve().parent
 LANGUAGES = ("zh", "en")
 DEFAULT = "zh"
@@ -56,6 +58,8 @@ class Translator:
         if text is None:
             log.warning("missing %s translation for %s", self.language, key)
             return key
+        if any(isinstance(v, Markup) for v in values.values()):
+            return Markup.escape(text).format(**values)  # a value already HTML (a macro's output): keep it so
         return text.format(**values) if values else text
 
     def has(self, key: str) -> bool:

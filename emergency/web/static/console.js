@@ -20,6 +20,23 @@
     }
   }, true);
 
+  // A page-changing form, once sent, cannot be sent again by a second click (htmx forms manage their own requests).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || form.hasAttribute("hx-post") || form.hasAttribute("hx-get")) return;
+    if (form.dataset.sent) { event.preventDefault(); return; }
+    form.dataset.sent = "1";
+    window.setTimeout(function () {
+      form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (b) { b.disabled = true; });
+    }, 0);
+  });
+  window.addEventListener("pageshow", function () {  // back to a page from the cache: its forms work again
+    document.querySelectorAll("form[data-sent]").forEach(function (form) {
+      delete form.dataset.sent;
+      form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+    });
+  });
+
   // <div data-chart="id-of-a-json-script">: an ECharts option rendered server-side as JSON.
   var charts = [];
   function drawCharts(root) {
