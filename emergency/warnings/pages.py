@@ -179,7 +179,8 @@ def show(request: Request, warning_id: Id, session: Tx, who: Who, error=None, va
         "trigger": pending and pending["forecast"] and trigger_named(context.rules, pending["forecast"].get("level"),
                                                                      pending["forecast"].get("rule")),
         "rank": {k: i for i, k in enumerate(context.rules.keys)}, "open": warning.status in OPEN,
-        "changeable": warning.status in (Status.SCHEDULED, Status.ACTIVE) and pending_row is None,
+        "changeable": warning.status in (Status.SCHEDULED, Status.ACTIVE) and pending_row is None
+                      and warning.lifted_at is None,
         "error": error, "values": values or {}, "drafted": request.query_params.get("drafted"),
         "now_local": utcnow().astimezone(context.settings.tz).strftime(LOCAL),
         "end_local": warning.end_at.astimezone(context.settings.tz).strftime(LOCAL)}, status)
