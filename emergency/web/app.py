@@ -22,6 +22,7 @@ TEMPLATES = WEB / "templates"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application for these settings (from the environment when None). Fails at start on a bad
     configuration, not at the first request."""
+    from emergency.dashboard import laggards, remind_views
     from emergency.dashboard import pages as dashboard_pages
     from emergency.dashboard import views as dashboard
     from emergency.enterprises import pages as enterprise_pages
@@ -42,9 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=TEMPLATES)
     console.install(app.state.templates, context.settings)
     for module in (webhooks, pages, login, console, home, simulator, forecast_pages, warning_pages, enterprise_pages,
-                   users, dashboard_pages, report_pages):
+                   users, dashboard_pages, report_pages, laggards):
         app.include_router(module.router)
-    for module in (api, forecasts, warnings, enterprises, dashboard, reports):
+    for module in (api, forecasts, warnings, enterprises, dashboard, reports, remind_views):
         app.include_router(module.router, prefix="/api/v1", responses={400: {"description": "malformed request"}})
     app.include_router(api.docs)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
