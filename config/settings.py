@@ -103,6 +103,32 @@ class AuthConfig(BaseModel):
     failures_per_client: int = Field(20, ge=1)
 
 
+UNIT_KINDS = ("command", "department", "town")
+
+
+class ReportsConfig(BaseModel):
+    """The daily report, due the next morning during a warning, and the post-event assessment, due
+    the day after it ends: when the scheduler makes them (local time) and which units it tells, how."""
+
+    daily_at: str = Field("10:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    recipients: list[str] = Field(default_factory=lambda: ["command"])  # unit kinds: the command center
+    channels: list[str] = Field(default_factory=lambda: ["email"])
+
+    @field_validator("recipients")
+    @classmethod
+    def _unit_kinds(cls, value: list[str]) -> list[str]:
+        if unknown := set(value) - set(UNIT_KINDS):
+            raise ValueError(f"reports.recipients: unknown unit kind(s) {sorted(unknown)}; use {list(UNIT_KINDS)}")
+        return value
+
+    @field_validator("channels")
+    @classmethod
+    def _channels(cls, value: list[str]) -> list[str]:
+        if unknown := set(value) - {"sms", "email"}:
+            raise ValueError(f"reports.channels: {sorted(unknown)} cannot carry a report; use sms and/or email")
+        return value
+
+
 class AppConfig(BaseModel):
     rules: str = "national-2024"
     grade_scheme: str = "2026"
@@ -112,6 +138,7 @@ class AppConfig(BaseModel):
     escalation: dict[str, list[Step]] = Field(default_factory=dict)
     auth: AuthConfig = Field(default_factory=AuthConfig)
     lists: ListsConfig = Field(default_factory=ListsConfig)
+    reports: ReportsConfig = Field(default_factory=ReportsConfig)
 
     @field_validator("escalation")
     @classmethod

@@ -14,6 +14,7 @@ COMMANDS = {
     "forecast": ("emergency.commands.forecast:forecast_group", "Forecasts: import, assess, replay history."),
     "warning": ("emergency.commands.warning:warning_group", "Warnings: draft, sign-off, change, lift, show."),
     "notify": ("emergency.commands.notify:notify_group", "Notifications: the dispatch worker."),
+    "report": ("emergency.commands.report:report_group", "Reports: the daily report and the post-event assessment."),
     "scheduler": ("emergency.commands.scheduler:scheduler", "The one scheduler process: escalations, times, auditor."),
     "serve": ("emergency.commands.serve:serve", "The web application: API, pages, webhooks."),
     "user": ("emergency.commands.users:user_group", "Staff accounts: add, reset, disable, list."),

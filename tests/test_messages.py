@@ -104,7 +104,8 @@ def test_every_template_is_tested_in_both_languages():
     names = {p.stem for p in (Path(TEMPLATES) / "zh").glob("*.j2")}
     assert names == {p.stem for p in (Path(TEMPLATES) / "en").glob("*.j2")}
     tested = {"sms_notice", "sms_reminder", "sms_town", "sms_command", "sms_reply_ack", "sms_reply_help",
-              "sms_reply_none", "email_notice", "email_town", "email_command", "voice_notice", "voice_call"}
+              "sms_reply_none", "email_notice", "email_town", "email_command", "voice_notice", "voice_call",
+              "email_report", "sms_report"}  # the report messages: tests/test_reports.py
     assert names == tested
 
 

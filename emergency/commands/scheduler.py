@@ -26,7 +26,7 @@ def scheduler(app: App) -> None:
     click.echo(f"scheduler {lock.holder}: escalation, warning times and the auditor every 20–60 s (Ctrl-C to stop)",
                err=True)
     try:
-        build(app.sessions, app.config, lock=lock).start()
+        build(app.sessions, app.config, lock=lock, settings=app.settings).start()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:

@@ -30,6 +30,8 @@ ESCALATION = ("reminder", "call", "town", "command")
 ENDED = (Status.LIFTED, Status.EXPIRED, Status.WITHDRAWN)
 ACTION_ZH = {v: k for k, v in ACTIONS.items()}
 DRILL = {"zh": "【演练】", "en": "[DRILL] "}
+# Sent when a warning has ended, by design: the last day's report and the post-event assessment.
+AFTERWARDS = ("report",)
 
 
 def environment() -> Environment:
@@ -128,7 +130,7 @@ class Renderer:
 
 
 def _moot(d: Delivery, row, latest: dict[int, int]) -> str | None:
-    if row.Warning.status in ENDED and row.Activation.kind != Kind.LIFT:
+    if row.Warning.status in ENDED and row.Activation.kind != Kind.LIFT and d.purpose not in AFTERWARDS:
         return f"the warning has ended ({row.Warning.status}) before this went out"
     if d.purpose in ESCALATION and latest.get(row.Warning.id) != row.Activation.id:
         return "a later notice superseded this one"

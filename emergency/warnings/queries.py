@@ -13,9 +13,10 @@ from accounts.permissions import Action, Actor
 from alerts.models import Delivery
 from areas.models import Area
 from config.events import Event
+from emergency.dashboard.service import tallies
 from emergency.notices import units
 from emergency.notices.models import MeasureConfirmation
-from emergency.warnings.models import OPEN, ActivatedEnterprise, Activation, Recipient, Request, RequestStatus, Warning
+from emergency.warnings.models import OPEN, ActivatedEnterprise, Activation, Kind, Recipient, Request, RequestStatus, Warning
 from emergency.warnings.service import Invalid, NotFound
 from lists.models import Contact, Enterprise, ListVersion, Measure
 from lists.service import in_area
@@ -136,13 +137,15 @@ def at_time(value: datetime, zone: ZoneInfo, field: str) -> datetime:
 
 
 def progress_by_warning(session: Session, warning_ids: list[int]) -> dict[int, dict]:
-    """For each warning, its latest notice's enterprises: how many, reached (a message delivered or
-    receipt), acknowledged, confirmed; its units (how many acknowledged and confirmed their duties);
-    its failed deliveries. One query per figure, all warnings at once."""
+    """For each warning, its latest notice that asked for measures (a lift asks for receipt only: the
+    board counts the same notice): its enterprises — how many, reached (a message delivered or a
+    receipt), acknowledged, confirmed —, its units (how many acknowledged and confirmed their duties);
+    and the warning's failed deliveries. One query per figure, all warnings at once."""
     if not warning_ids:
         return {}
     latest = dict(session.execute(select(Activation.warning_id, func.max(Activation.id))
-                                  .where(Activation.warning_id.in_(warning_ids)).group_by(Activation.warning_id)).all())
+                                  .where(Activation.warning_id.in_(warning_ids), Activation.kind != Kind.LIFT)
+                                  .group_by(Activation.warning_id)).all())
     found = {w: {"activation": latest.get(w), "enterprises": 0, "reached": 0, "acknowledged": 0, "confirmed": 0,
                  "failed": 0, "recipients": 0, "units": 0, "units_acknowledged": 0, "units_confirmed": 0}
              for w in warning_ids}
@@ -150,13 +153,8 @@ def progress_by_warning(session: Session, warning_ids: list[int]) -> dict[int, d
     if not by_activation:
         return found
     state = ActivatedEnterprise
-    delivered = (select(Recipient.enterprise_id).join(Delivery, Delivery.recipient_id == Recipient.id)
-                 .where(Recipient.activation_id == state.activation_id, Recipient.enterprise_id == state.enterprise_id,
-                        Delivery.status == "delivered").exists())
-    for activation_id, total, acknowledged, confirmed, reached in session.execute(
-            select(state.activation_id, func.count(), func.count(state.acknowledged_at), func.count(state.confirmed_at),
-                   func.count().filter(or_(state.acknowledged_at.is_not(None), delivered)))
-            .where(state.activation_id.in_(by_activation)).group_by(state.activation_id)):
+    for activation_id, total, _, reached, acknowledged, confirmed, *_ in session.execute(
+            tallies(state.activation_id, activations=list(by_activation))):
         found[by_activation[activation_id]] |= {"enterprises": total, "acknowledged": acknowledged,
                                                 "confirmed": confirmed, "reached": reached}
     for warning_id, failed in session.execute(
