@@ -27,7 +27,9 @@ In the browser, with the logins printed above:
   2. commander  — 首页 → 待我审批 → 批准 (the notices go out at once)
   3. admin      — 消息模拟器: open a company's inbox, follow its link, confirm its measures; reply "1"
                   from a phone; the warning's page counts move by themselves
-  4. duty       — 变更 (升级 / 降级 / 延长) or 申请解除, signed off again by commander or commander2
+  4. office     — the warning's 实时看板 (board; ?wall=1 for a wall screen) moves as companies confirm;
+                  企业落实情况: filter one town's laggards, 催办 them; 报告: daily report as xlsx / docx
+  5. duty       — 变更 (升级 / 降级 / 延长) or 申请解除, signed off again by commander or commander2
   office, inspector and viewer see what their roles allow. The JSON API: $EMERGENCY_PUBLIC_URL/api/docs
 HINT
 wait
