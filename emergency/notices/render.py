@@ -67,6 +67,9 @@ class Context:
     link: str
     params: dict[str, Any] = field(default_factory=dict)
     drill: bool = False  # every message of a drill says so first
+    # When the message was queued (local): reminders name it, so that no two are identical (providers
+    # refuse a third identical text to a number within 24 h).
+    queued: datetime | None = None
     measures: list[Measure] = field(default_factory=list)
     duties: list[str] = field(default_factory=list)
 
@@ -110,6 +113,7 @@ class Renderer:
                 out[d.id] = why
             else:
                 context = self.context(row, secret, d.params or {})
+                context.queued = d.created_at.astimezone(self.tz) if d.created_at else None
                 if d.channel == "email":
                     context.measures = measures.get((row.ActivatedEnterprise_version, row.Activation.level), [])
                     context.duties = duties.get((row.Activation.id, row.Recipient.unit_id), [])
