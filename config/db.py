@@ -61,8 +61,11 @@ def make_engine(url: str, **kwargs) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; take control so that a whole
-        # import is one transaction and readers never see half of it.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # import is one transaction and readers never see half of it. `sqlite_immediate`: a
+        # transaction that reads then writes takes the write lock first (IMMEDIATE), since in WAL a
+        # read snapshot older than another's commit cannot be upgraded ("database is locked" at once).
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(
+            "BEGIN IMMEDIATE" if conn.get_execution_options().get("sqlite_immediate") else "BEGIN"))
     return engine
 
 

@@ -41,6 +41,7 @@ class ProcessLock:
         self.key = zlib.crc32(name.encode()) & 0x7FFFFFFF
         self.connection: Connection | None = None
         self.postgres = engine.dialect.name == "postgresql"
+        self.writer = engine.execution_options(sqlite_immediate=True)  # the lock row is read, then written
 
     def acquire(self, now: datetime | None = None) -> None:
         """Raises AlreadyRunning naming the holder."""
@@ -60,7 +61,7 @@ class ProcessLock:
                 self._close(unlock=False)
                 self._advisory()
             return
-        with Session(self.engine) as session, session.begin():
+        with Session(self.writer) as session, session.begin():
             moved = session.execute(update(ProcessLockRow).where(ProcessLockRow.name == self.name,
                                                                  ProcessLockRow.holder == self.holder)
                                     .values(heartbeat_at=now or utcnow())).rowcount
@@ -89,7 +90,7 @@ class ProcessLock:
         raise AlreadyRunning(f"another {self.name} is running: {holder or 'unknown'}")
 
     def _row(self, now: datetime) -> None:
-        with Session(self.engine) as session, session.begin():
+        with Session(self.writer) as session, session.begin():
             row = session.get(ProcessLockRow, self.name, with_for_update=True)
             if row is not None and row.holder != self.holder and row.heartbeat_at > now - self.stale:
                 raise AlreadyRunning(f"another {self.name} is running: {row.holder} "

@@ -72,3 +72,23 @@ def test_a_lock_is_renewed_and_a_dead_holders_lock_goes_stale(migrated):
         first.release()  # PostgreSQL: the lock dies with its holder's connection
         second.acquire()
         second.release()
+
+
+def test_the_sqlite_lock_row_is_taken_with_the_write_lock_first(tmp_path):
+    # A read snapshot older than another process's commit cannot be upgraded to a write in WAL: the
+    # lock would fail at once with "database is locked" while the worker and the web app write.
+    from sqlalchemy import event
+
+    from config.db import make_engine
+    from config.locks import ProcessLock
+    from emergency.database import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'lock.db'}")
+    upgrade(engine)
+    begun: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda conn, cursor, sql, *a: begun.append(sql) if sql.startswith("BEGIN") else None)
+    lock = ProcessLock(engine, "scheduler")
+    lock.acquire()
+    lock.renew()
+    assert begun and set(begun) == {"BEGIN IMMEDIATE"}
+    engine.dispose()
