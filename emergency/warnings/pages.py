@@ -20,7 +20,7 @@ from config.db import utcnow
 from emergency.forecasts.service import NoForecast, assess_area, assess_for, trigger_named
 from emergency.warnings import cap as caps
 from emergency.warnings import queries, service
-from emergency.warnings.documents import warning_json
+from emergency.warnings.documents import rows_json, warning_json
 from emergency.warnings.models import OPEN, Kind, Status
 from emergency.web.console import staff
 from emergency.web.deps import SignedIn, context_of, signed_in, transaction
@@ -54,7 +54,7 @@ def index(request: Request, session: Tx, who: Who, status: str = "open") -> HTML
     everything = status == "all"
     warnings = queries.listing(session, who.actor, everything=everything)[:500]
     zone = context_of(request).settings.tz
-    docs = [warning_json(session, w, zone, history=False) for w in warnings]
+    docs = rows_json(session, warnings, zone)
     progress = queries.progress_by_warning(session, [w.id for w in warnings])
     return staff(request, who, "warnings/index.html", {"docs": docs, "progress": progress, "everything": everything})
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from areas.models import Area
 from emergency.forecasts.service import assess_for, fired_trigger
 from emergency.warnings import queries
-from emergency.warnings.documents import warning_json
+from emergency.warnings.documents import rows_json
 from emergency.web.console import staff
 from emergency.web.deps import SignedIn, context_of, signed_in, transaction
 
@@ -43,5 +43,5 @@ def open_warnings(request: Request, who: SignedIn = Depends(signed_in),
 def _open(request: Request, session: Session, who: SignedIn) -> dict:
     warnings = queries.listing(session, who.actor, everything=False)
     zone = context_of(request).settings.tz
-    return {"docs": [warning_json(session, w, zone, history=False) for w in warnings],
+    return {"docs": rows_json(session, warnings, zone),
             "progress": queries.progress_by_warning(session, [w.id for w in warnings])}
