@@ -45,6 +45,8 @@ class EventKind(StrEnum):
     ESCALATED = "notice.escalated"
     AUDIT_FINDING = "audit.finding"
     AUDIT_RESOLVED = "audit.resolved"
+    INSPECTION_RECORDED = "inspection.recorded"
+    INSPECTION_ASSIGNED = "inspection.assigned"
 
 
 class Who(Protocol):

@@ -160,6 +160,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     # The base URL that providers call back and that links in messages use.
     public_url: str = "http://127.0.0.1:8000"
+    # Inspection photos (named by SHA-256; only the database says who may see them).
+    media_dir: Path = Path("media")
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
     twilio_from: str | None = None

@@ -15,6 +15,7 @@ import areas.models  # noqa: F401
 import config.events  # noqa: F401  (registers the events table)
 import config.locks  # noqa: F401
 import emergency.forecasts.models  # noqa: F401
+import emergency.inspections.models  # noqa: F401
 import emergency.notices.models  # noqa: F401
 import emergency.warnings.models  # noqa: F401
 import lists.models  # noqa: F401

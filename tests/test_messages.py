@@ -105,7 +105,8 @@ def test_every_template_is_tested_in_both_languages():
     assert names == {p.stem for p in (Path(TEMPLATES) / "en").glob("*.j2")}
     tested = {"sms_notice", "sms_reminder", "sms_town", "sms_command", "sms_reply_ack", "sms_reply_help",
               "sms_reply_none", "email_notice", "email_town", "email_command", "voice_notice", "voice_call",
-              "email_report", "sms_report"}  # the report messages: tests/test_reports.py
+              "email_report", "sms_report",  # the report messages: tests/test_reports.py
+              "sms_violation", "email_violation"}
     assert names == tested
 
 
@@ -115,6 +116,31 @@ def test_escalation_emails_list_what_is_unconfirmed(template, lang):
     m = render(template, context(enterprise=None, unit="西红门镇人民政府"), lang, channel="email")
     assert m.subject and "1234" in m.text
     assert ("测试企业" in m.text) if template == "email_town" else ("西红门镇" in m.text)
+
+
+VIOLATION = {"inspection": 4321, "enterprise": "北京市大兴区黄村镇某某某某某某某某某某某某包装印刷有限责任公司第二分公司",
+             "credit_code": "91110115MA00000000", "inspector": "hc_inspector_01", "at": "12-24 22:10",
+             "measures": ["2号喷漆线：红色预警期间停产（现场：2号线未停产）", "锅炉：停用"], "more": 3, "note": "夜查发现"}
+
+
+def violation(unit: str) -> Context:
+    ctx = context(enterprise=None, unit=unit)
+    ctx.params = VIOLATION
+    return ctx
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_violation_sms_names_the_enterprise_within_two_segments(lang):
+    text = render("sms_violation", violation(unit="亦庄镇人民政府"), lang).text
+    assert "北京市大兴区" in text and "12-24 22:10" in text and "5" in text
+    assert sms.segments(text) <= 2, (sms.length(text), text)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_violation_email_lists_the_measures_found_not_in_place(lang):
+    m = render("email_violation", violation(unit="黄村镇人民政府"), lang, channel="email")
+    assert VIOLATION["enterprise"] in m.subject and "2号线未停产" in m.text and "4321" in m.text
+    assert "3" in m.text and "2号线未停产" in m.html
 
 
 @pytest.mark.parametrize(("text", "segments"), [

@@ -30,8 +30,9 @@ ESCALATION = ("reminder", "call", "town", "command")
 ENDED = (Status.LIFTED, Status.EXPIRED, Status.WITHDRAWN)
 ACTION_ZH = {v: k for k, v in ACTIONS.items()}
 DRILL = {"zh": "【演练】", "en": "[DRILL] "}
-# Sent when a warning has ended, by design: the last day's report and the post-event assessment.
-AFTERWARDS = ("report",)
+# Sent when a warning has ended, by design: the last day's report and the post-event assessment,
+# and a violation found by the last checks (inspections are recorded up to a day after the end).
+AFTERWARDS = ("report", "violation")
 
 
 def environment() -> Environment:

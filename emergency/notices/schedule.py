@@ -15,7 +15,7 @@ from emergency.warnings.models import Activation, Kind, Recipient
 ADDRESS = {"sms": Recipient.mobile, "voice": Recipient.mobile, "email": Recipient.email}
 # Which go first when the queue is long: every first notice before any report to a town office or
 # the command center, and those before reminders and calls.
-PRIORITY = {"notice": 0, "town": 1, "command": 1, "reminder": 2, "call": 2}
+PRIORITY = {"notice": 0, "town": 1, "command": 1, "violation": 1, "reminder": 2, "call": 2}
 
 
 def notice(session, *, activation: Activation, config: AppConfig, now: datetime) -> None:

@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from emergency.enterprises import views as enterprises
     from emergency.forecasts import pages as forecast_pages
     from emergency.forecasts import views as forecasts
+    from emergency.inspections import views as inspections
     from emergency.reports import pages as report_pages
     from emergency.reports import views as reports
     from emergency.warnings import pages as warning_pages
@@ -45,7 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (webhooks, pages, login, console, home, simulator, forecast_pages, warning_pages, enterprise_pages,
                    users, dashboard_pages, report_pages, laggards):
         app.include_router(module.router)
-    for module in (api, forecasts, warnings, enterprises, dashboard, reports, remind_views):
+    app.include_router(inspections.files)
+    for module in (api, forecasts, warnings, enterprises, dashboard, reports, remind_views, inspections):
         app.include_router(module.router, prefix="/api/v1", responses={400: {"description": "malformed request"}})
     app.include_router(api.docs)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")

@@ -24,6 +24,7 @@ NAV = (
     ("home", "/", None),
     ("forecast", "/forecast", {Role.DUTY_OFFICER, Role.COMMANDER, Role.OFFICE, Role.VIEWER, Role.ADMIN}),
     ("warnings", "/warnings", None),
+    ("inspect", "/inspect", {Role.INSPECTOR, Role.OFFICE, Role.ADMIN}),
     ("enterprises", "/enterprises", None),
     ("lists", "/lists", {Role.DUTY_OFFICER, Role.ADMIN}),
     ("users", "/users", {Role.ADMIN}),

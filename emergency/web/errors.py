@@ -51,7 +51,7 @@ def install(app: FastAPI, page) -> None:
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused) -> Response:
-        status = 404 if isinstance(exc, NotFound) else 422 if isinstance(exc, Invalid) else 409
+        status = getattr(exc, "status", None) or (404 if isinstance(exc, NotFound) else 422 if isinstance(exc, Invalid) else 409)
         details = [{"field": exc.field, "message": exc.en}] if isinstance(exc, Invalid) and exc.field else None
         if not is_api(request):
             return page(request, status, exc.zh, exc.en)
