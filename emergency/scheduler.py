@@ -11,6 +11,7 @@ from sqlalchemy.orm import sessionmaker
 from config.db import utcnow
 from config.locks import AlreadyRunning, ProcessLock
 from config.settings import AppConfig, Settings
+from emergency.inspections import service as inspections
 from emergency.notices import audit, escalation
 from emergency.reports import jobs as reports
 from emergency.warnings import service as warnings
@@ -27,6 +28,8 @@ def jobs(config: AppConfig, settings: Settings) -> dict[str, tuple[Callable, int
         "audit": (lambda session, now: audit.sweep(session=session, config=config, now=now), 60),
         "reports": (lambda session, now: reports.sweep(session=session, config=config, zone=zone, public_url=url,
                                                        now=now), 60),
+        "inspections.prune": (lambda session, now: inspections.prune(session=session, media_dir=settings.media_dir,
+                                                                     now=now), 3600),
     }
 
 

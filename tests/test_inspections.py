@@ -221,3 +221,33 @@ def test_a_warning_ended_more_than_a_day_ago_takes_no_inspection(world, client):
     answer = client.post("/api/v1/inspections", headers=bearer(client, world, "insp"),
                          json={"warning_id": warning_id, "credit_code": code(2), "result": "compliant"})
     assert answer.status_code == 409 and answer.json()["error"]["code"] == "not_in_force"
+
+
+def test_a_heic_photo_from_an_iphone_is_accepted_and_shown_as_jpeg(world, client):
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    out = io.BytesIO()
+    Image.new("RGB", (400, 300), (90, 90, 30)).save(out, "HEIF")
+    answer = upload(client, bearer(client, world, "insp"), out.getvalue(), "IMG_1234.HEIC", "image/heic")
+    assert answer.status_code == 201 and answer.json()["content_type"] == "image/heic", answer.text
+    view = client.get(answer.json()["view"], headers=bearer(client, world, "insp"))
+    assert view.headers["content-type"] == "image/jpeg" and Image.open(io.BytesIO(view.content)).size == (400, 300)
+
+
+def test_photos_of_visits_never_sent_are_removed_after_three_days_but_shared_files_stay(world, client):
+    from emergency.inspections import service
+
+    warning_id = world.issue("orange")
+    insp = bearer(client, world, "insp")
+    kept = upload(client, insp, jpeg()).json()
+    client.post("/api/v1/inspections", headers=insp, json={"warning_id": warning_id, "credit_code": code(2),
+                                                           "result": "compliant", "photos": [kept["id"]]})
+    same, alone = upload(client, insp, jpeg()).json(), upload(client, insp, png(), "a.png", "image/png").json()
+    with world.sessions() as session, session.begin():
+        assert service.prune(session, media_dir=world.settings.media_dir, now=utcnow() + timedelta(days=2)) == 0
+        assert service.prune(session, media_dir=world.settings.media_dir, now=utcnow() + timedelta(days=4)) == 2
+    with world.sessions() as session:
+        assert list(session.scalars(select(Photo.id))) == [kept["id"]]
+    assert (world.settings.media_dir / same["sha256"][:2] / same["sha256"]).is_file()  # the sent visit's photo
+    assert not list(world.settings.media_dir.rglob(f"{alone['sha256']}*"))

@@ -35,6 +35,8 @@ WINDOW = timedelta(hours=24)  # after its end, a warning's last night checks may
 CLOCK_SKEW = timedelta(minutes=10)  # a phone's clock a little ahead is not a visit in the future
 MAX_NOTE = 2000
 MAX_PHOTOS = 20
+# A photo uploaded for a visit that was never sent (the phone lost the draft) is removed after this.
+ABANDONED = timedelta(days=3)
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,22 @@ def assign(session: Session, *, actor: Actor, warning_id: int, credit_codes: lis
         detail={"inspector": who.username if who else None, "credit_codes": codes[:200], "enterprises": len(ids)})
     session.flush()
     return len(ids)
+
+
+def prune(session: Session, *, media_dir: Path, now: datetime) -> int:
+    """Remove photos uploaded for visits never sent, ABANDONED ago, and their files when no other
+    photo shares them. Returns how many."""
+    old = select(Photo.id, Photo.sha256).where(Photo.inspection_id.is_(None), Photo.uploaded_at < now - ABANDONED)
+    rows = session.execute(old).all()
+    if not rows:
+        return 0
+    session.execute(Photo.__table__.delete().where(Photo.id.in_([i for i, _ in rows])))
+    digests = {sha for _, sha in rows}
+    kept = set(session.scalars(select(Photo.sha256).where(Photo.sha256.in_(digests))))
+    for sha in digests - kept:
+        for variant in ("original", *media.SIZES):
+            media.path(media_dir, sha, variant).unlink(missing_ok=True)
+    return len(rows)
 
 
 def _sent_before(session: Session, actor: Actor, client_key: str) -> Inspection | None:
