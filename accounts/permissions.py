@@ -18,11 +18,12 @@ class Action(StrEnum):
     APPROVE = "warning.approve"  # and reject (withdraw) any pending request
     REMIND = "warning.remind"
     INSPECT = "inspection.record"
+    ASSIGN = "inspection.assign"  # send an inspector to an enterprise
     PUBLISH_REPORT = "report.publish"
     MANAGE_USERS = "user.manage"
 
 
-_OFFICE = {Action.REMIND, Action.INSPECT, Action.PUBLISH_REPORT}
+_OFFICE = {Action.REMIND, Action.INSPECT, Action.ASSIGN, Action.PUBLISH_REPORT}
 ALLOWED: dict[str, frozenset[Action]] = {
     Role.DUTY_OFFICER: frozenset({Action.IMPORT_FORECAST, Action.IMPORT_LISTS, Action.DRAFT, Action.REQUEST_CHANGE,
                                   Action.REQUEST_LIFT, Action.WITHDRAW_OWN}),
@@ -37,13 +38,13 @@ ROLE_ZH = {Role.DUTY_OFFICER: "值班员", Role.COMMANDER: "指挥部负责人",
            Role.INSPECTOR: "督查员", Role.VIEWER: "只读用户", Role.ADMIN: "管理员", "system": "系统"}
 ACTION_ZH = {Action.IMPORT_FORECAST: "导入预报", Action.IMPORT_LISTS: "导入清单", Action.DRAFT: "起草预警",
              Action.REQUEST_CHANGE: "申请变更预警", Action.REQUEST_LIFT: "申请解除预警", Action.WITHDRAW_OWN: "撤回申请",
-             Action.APPROVE: "审批预警", Action.REMIND: "催办", Action.INSPECT: "记录督查", Action.PUBLISH_REPORT: "发布报告",
+             Action.APPROVE: "审批预警", Action.REMIND: "催办", Action.INSPECT: "记录督查", Action.ASSIGN: "分派督查", Action.PUBLISH_REPORT: "发布报告",
              Action.MANAGE_USERS: "管理用户"}
 ACTION_EN = {Action.IMPORT_FORECAST: "import forecasts", Action.IMPORT_LISTS: "import lists",
              Action.DRAFT: "draft warnings", Action.REQUEST_CHANGE: "ask to change a warning",
              Action.REQUEST_LIFT: "ask to lift a warning", Action.WITHDRAW_OWN: "withdraw requests",
              Action.APPROVE: "approve or reject warnings", Action.REMIND: "send reminders",
-             Action.INSPECT: "record inspections", Action.PUBLISH_REPORT: "publish reports", Action.MANAGE_USERS: "manage users"}
+             Action.INSPECT: "record inspections", Action.ASSIGN: "assign inspections", Action.PUBLISH_REPORT: "publish reports", Action.MANAGE_USERS: "manage users"}
 
 
 class Forbidden(PermissionError):

@@ -178,36 +178,30 @@ def open_for_inspection(warning: Warning, now: datetime) -> bool:
 
 def assign(session: Session, *, actor: Actor, warning_id: int, credit_codes: list[str], inspector: str | None,
            now: datetime) -> int:
-    """Ask an inspector to visit these enterprises during the warning (None: take the assignment
-    back). Office only. Returns how many enterprises. Raises Forbidden, NotFound, Invalid (an
-    inspector who is not one, or whose area does not hold an enterprise)."""
-    actor.require(Action.REMIND)  # the office's work: chasing enterprises, sending inspectors
+    """Ask an inspector to visit these enterprises of the warning's notice (None: take the
+    assignment back). The office's. Returns how many enterprises. Raises Forbidden, NotFound (an
+    enterprise not in the notice within the actor's area), Invalid (no choice; an inspector who is
+    not one, or whose area does not hold an enterprise). Checks everything before writing."""
+    actor.require(Action.ASSIGN)
     warning = queries.one(session, warning_id, actor)
     codes = sorted({c.strip().upper() for c in credit_codes if c and c.strip()})
     if not codes:
         raise Invalid("请先选择企业", "choose the enterprises first", code="nothing_chosen", field="credit_codes")
-    found = session.execute(select(Enterprise.id, Enterprise.credit_code, Area.path)
-                            .join(Area, Area.id == Enterprise.town_id).where(Enterprise.credit_code.in_(codes))
-                            .where(*([in_area(actor.area_path)] if actor.area_path else []))).all()
+    notice = latest_notice(session, warning)
+    query = (select(Enterprise.id, Enterprise.credit_code, Area.path).join(Area, Area.id == Enterprise.town_id)
+             .join(ActivatedEnterprise, ActivatedEnterprise.enterprise_id == Enterprise.id)
+             .where(ActivatedEnterprise.activation_id == (notice.id if notice else -1), Enterprise.credit_code.in_(codes)))
+    found = session.execute(query.where(*([in_area(actor.area_path)] if actor.area_path else []))).all()
     missing = sorted(set(codes) - {code for _, code, _ in found})
     if missing:
-        raise NotFound(f"您的辖区内没有这些企业：{'、'.join(missing[:5])}", f"no such enterprises in your area: "
-                       f"{', '.join(missing[:5])}", code="not_found")
+        raise NotFound(f"第 {warning.id} 号预警的减排清单中（您的辖区内）没有这些企业：{'、'.join(missing[:5])}",
+                       f"not in warning {warning.id}'s notice within your area: {', '.join(missing[:5])}",
+                       code="not_found")
+    who = _inspector(session, inspector, found) if inspector else None
     ids = [i for i, _, _ in found]
     session.execute(Assignment.__table__.delete().where(Assignment.warning_id == warning.id,
                                                          Assignment.enterprise_id.in_(ids)))
-    who = None
-    if inspector:
-        who = session.scalars(select(User).where(User.username == inspector.strip())).first()
-        if who is None or who.role != Role.INSPECTOR or not who.active:
-            raise Invalid(f"{inspector} 不是可用的督查员账号", f"{inspector} is not an active inspector",
-                          code="not_an_inspector", field="inspector")
-        area = session.get(Area, who.area_id) if who.area_id else None
-        outside = [code for _, code, path in found if area is not None and not path.startswith(area.path)]
-        if outside:
-            raise Invalid(f"企业 {'、'.join(outside[:5])} 不在督查员 {who.username} 的辖区内",
-                          f"{', '.join(outside[:5])} lie outside inspector {who.username}'s area",
-                          code="outside_inspector_area", field="inspector")
+    if who is not None:
         session.execute(Assignment.__table__.insert(), [
             {"warning_id": warning.id, "enterprise_id": i, "inspector_id": who.id, "assigned_by": actor.username,
              "assigned_at": now} for i in ids])
@@ -215,6 +209,21 @@ def assign(session: Session, *, actor: Actor, warning_id: int, credit_codes: lis
         detail={"inspector": who.username if who else None, "credit_codes": codes[:200], "enterprises": len(ids)})
     session.flush()
     return len(ids)
+
+
+def _inspector(session: Session, username: str, enterprises) -> User:
+    """The active inspector of that name whose area holds every one of these enterprises."""
+    who = session.scalars(select(User).where(User.username == username.strip())).first()
+    if who is None or who.role != Role.INSPECTOR or not who.active:
+        raise Invalid(f"{username} 不是可用的督查员账号", f"{username} is not an active inspector",
+                      code="not_an_inspector", field="inspector")
+    area = session.get(Area, who.area_id) if who.area_id else None
+    outside = [code for _, code, path in enterprises if area is not None and not path.startswith(area.path)]
+    if outside:
+        raise Invalid(f"企业 {'、'.join(outside[:5])} 不在督查员 {who.username} 的辖区内",
+                      f"{', '.join(outside[:5])} lie outside inspector {who.username}'s area",
+                      code="outside_inspector_area", field="inspector")
+    return who
 
 
 def prune(session: Session, *, media_dir: Path, now: datetime) -> int:

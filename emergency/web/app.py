@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from emergency.enterprises import views as enterprises
     from emergency.forecasts import pages as forecast_pages
     from emergency.forecasts import views as forecasts
+    from emergency.inspections import office as inspection_office
     from emergency.inspections import views as inspections
     from emergency.reports import pages as report_pages
     from emergency.reports import views as reports
@@ -44,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=TEMPLATES)
     console.install(app.state.templates, context.settings)
     for module in (webhooks, pages, login, console, home, simulator, forecast_pages, warning_pages, enterprise_pages,
-                   users, dashboard_pages, report_pages, laggards):
+                   users, dashboard_pages, report_pages, laggards, inspection_office):
         app.include_router(module.router)
     app.include_router(inspections.files)
     for module in (api, forecasts, warnings, enterprises, dashboard, reports, remind_views, inspections):
