@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from emergency.forecasts import pages as forecast_pages
     from emergency.forecasts import views as forecasts
     from emergency.inspections import office as inspection_office
+    from emergency.inspections import pages as inspect_pages
     from emergency.inspections import views as inspections
     from emergency.reports import pages as report_pages
     from emergency.reports import views as reports
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=TEMPLATES)
     console.install(app.state.templates, context.settings)
     for module in (webhooks, pages, login, console, home, simulator, forecast_pages, warning_pages, enterprise_pages,
-                   users, dashboard_pages, report_pages, laggards, inspection_office):
+                   users, dashboard_pages, report_pages, laggards, inspection_office, inspect_pages):
         app.include_router(module.router)
     app.include_router(inspections.files)
     for module in (api, forecasts, warnings, enterprises, dashboard, reports, remind_views, inspections):
