@@ -106,8 +106,8 @@ def chromium():
 
 
 @pytest.fixture(scope="module")
-def console(databases, cheap_passwords) -> Console:
-    """One demo district per module and backend, served on a free port."""
+def console(databases, cheap_passwords, tmp_path_factory) -> Console:
+    """One demo district per module and backend, served on a free port (photos in a folder of its own)."""
     db_url = databases.new_url()
     assert run("init", "--db", db_url).exit_code == 0
     loaded = run("demo", "--enterprises", "40", "--db", db_url)
@@ -115,7 +115,8 @@ def console(databases, cheap_passwords) -> Console:
     passwords = dict(re.findall(r"staff login 员工账号: (\S+) / (\S+)", loaded.stderr))
     assert set(STAFF) <= set(passwords), loaded.stderr
     port = free_port()
-    settings = Settings(database_url=db_url, public_url=f"http://127.0.0.1:{port}", secret_key="console-test-secret")
+    settings = Settings(database_url=db_url, public_url=f"http://127.0.0.1:{port}", secret_key="console-test-secret",
+                        media_dir=tmp_path_factory.mktemp("media"))
     app = create_app(settings)
     engine = make_engine(db_url)
     with LiveServer(app, port) as server:
