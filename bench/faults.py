@@ -196,7 +196,7 @@ def main() -> None:
 
 
 def report(sessions, taken: dict, notices: int, args, killed_at, down_at, drained, up, alive, total_seconds) -> dict:
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from alerts.models import Delivery
     from config.events import Event, EventKind

@@ -10,12 +10,10 @@ from accounts import service as accounts
 from accounts.models import LoginFailure, User
 from accounts.permissions import Actor, Forbidden, system
 from areas import service as areas
-from areas.models import Area
 from config import rulesets
 from config.events import Event
 from config.settings import AppConfig
 from emergency.warnings import service
-from emergency.warnings.models import ActivatedEnterprise
 from tests.factories import add_user, make_enterprise, make_records, records_for_warnings, run_import, write_xlsx
 from tests.test_cli import run
 

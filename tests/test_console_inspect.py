@@ -36,21 +36,9 @@ NOTE = "2号生产线未停产，现场有工人作业"
 LINK = re.compile(r'href="/inspect/(\d+)/([0-9A-Z]+)"')
 
 
-@pytest.fixture(scope="module", autouse=True)
-def media(console, tmp_path_factory):
-    """Photos of this module go to a folder of its own (the served app reads the same settings)."""
-    console.settings.media_dir = tmp_path_factory.mktemp("media")
+@pytest.fixture
+def media(console):
     return console.settings.media_dir
-
-
-@pytest.fixture(scope="module", autouse=True)
-def inspectors_town(console):
-    """Four enterprises moved to the demo inspector's town (the 40 of the demo all lie elsewhere)."""
-    with Session(console.engine) as session, session.begin():
-        town = session.scalar(select(Area.id).where(Area.name == demo_data.TOWNS[0]))
-        moved = session.scalars(select(Enterprise.id).where(Enterprise.town_id != town).order_by(Enterprise.id)
-                                .limit(4)).all()
-        session.execute(update(Enterprise).where(Enterprise.id.in_(moved)).values(town_id=town))
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from alerts.models import Delivery
 from alerts.transports.base import TransportError

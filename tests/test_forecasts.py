@@ -16,7 +16,6 @@ from emergency.forecasts import replay
 from emergency.forecasts.importer import import_forecast
 from emergency.forecasts.models import Forecast
 from emergency.forecasts.service import assess
-from lists.models import Area
 from tests.test_cli import run
 
 ZONE = ZoneInfo("Asia/Shanghai")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import resource
 import zipfile
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from lists import guard
