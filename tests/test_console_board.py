@@ -22,6 +22,7 @@ from emergency.warnings.models import ActivatedEnterprise, Activation, Recipient
 from emergency.web.app import create_app
 from tests.console import SHOTS, cheap_passwords, chromium, console, layout  # noqa: F401
 from tests.factories import browser_sign_in, who
+from tests.test_inspections_count import violation
 
 RULES = rulesets.load("national-2024")
 WALL = {"width": 1920, "height": 1080}
@@ -102,6 +103,13 @@ def test_the_board_moves_when_companies_confirm_without_a_reload(fresh, chromium
     expect(page.locator("[data-chart=board-funnel]")).to_contain_text("已落实  3")
     assert page.evaluate("window.boardMarker") == 42
     assert page.locator(".board.stale").count() == 0
+    tile = page.locator("a.kpi-inspections")
+    assert tile.get_attribute("href") == f"/warnings/{warning_id}/inspections"
+    expect(tile.locator("[data-live=violating]")).to_have_text("违规 0 家")
+    violation(fresh.engine, fresh.settings, warning_id)
+    expect(tile.locator("[data-live=inspections]")).to_have_text("1", timeout=15_000)
+    expect(tile.locator(".violating.passed")).to_have_text("违规 1 家")
+    assert page.evaluate("window.boardMarker") == 42
     layout(page, "board", fresh.backend)
 
 
@@ -112,6 +120,7 @@ def test_the_wall_screen_is_dark_without_navigation_and_fits_one_screen(fresh, c
     page.goto(f"{fresh.url}/warnings/{warning_id}/board?wall=1")
     assert page.locator("header.bar").count() == 0 and page.locator("body.wall").count() == 1
     expect(page.locator("[data-live=confirmed]")).to_have_text("5")
+    assert page.locator(".board-kpis .kpi").count() == 8  # with the inspections' tile, in one row
     page.set_viewport_size(WALL)
     page.wait_for_timeout(300)
     assert page.evaluate("document.documentElement.scrollHeight") <= WALL["height"]

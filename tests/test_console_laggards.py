@@ -21,6 +21,7 @@ from emergency.warnings.models import ActivatedEnterprise, Activation, Recipient
 from lists.models import Area, Enterprise
 from tests.console import cheap_passwords, chromium, console, layout  # noqa: F401
 from tests.test_console_warnings import dispatch
+from tests.test_inspections_count import violation
 
 NOTE = "1号窑炉已停火，烟气在线监测截图已上传"
 
@@ -102,13 +103,17 @@ def test_the_office_filters_a_town_ticks_two_and_reminds_them(console, chromium,
 
 
 def test_one_enterprise_shows_its_timeline_with_the_note(console, chromium, warning):
+    violation(console.engine, console.settings, warning["id"], warning["confirmed"])
     office = console.sign_in(chromium, "office")
     office.goto(f"{console.url}/warnings/{warning['id']}/enterprises?status=confirmed")
+    violations = office.locator(f"tr[data-code='{warning['confirmed']}'] td[data-violations='1']")
+    expect(violations.locator(".badge.bad")).to_have_text("1")
     with office.expect_navigation():
         office.locator("#enterprises td.name a").first.click()
     timeline = office.inner_text("#timeline")
     assert "通知短信" in timeline and "措施已落实" in timeline and NOTE in timeline
-    assert NOTE in office.inner_text("#measures") and "暂无督查记录" in office.inner_text("#inspections")
+    assert "督查检查：发现违规" in timeline and "夜查" in timeline
+    assert NOTE in office.inner_text("#measures") and "其中发现违规 1 次" in office.inner_text("#inspections")
     layout(office, "laggards-enterprise", console.backend)
 
 

@@ -91,7 +91,7 @@ def test_the_reduction_counts_only_the_enterprises_that_confirmed(scenario):
         assert x["confirmed"] == {"cut": pytest.approx(0.5 * base), "ratio": pytest.approx(0.1)}
         assert x["violated"] == {"cut": 0.0, "ratio": 0.0}
         assert x["achieved"] == x["confirmed"] and x["ok"] is False
-    assert doc["inspections"]["visits"] == 0 and "尚未" in doc["inspections"]["note"]["zh"]
+    assert doc["inspections"]["visits"] == 0 and doc["inspections"]["enterprises"] == []  # nobody visited
 
 
 def test_three_confirmed_and_a_reimport_later_the_pinned_lists_still_count(scenario, tmp_path):

@@ -117,7 +117,7 @@ def test_the_summary_counts_match_the_scenario(scenario):
     grades = {r["grade"]: (r["enterprises"], r["reached"], r["acknowledged"], r["confirmed"]) for r in doc["by_grade"]}
     assert grades == {"A": (1, 1, 1, 1), "B": (1, 1, 1, 0), "C": (2, 2, 1, 1), "D": (1, 0, 0, 0)}
     assert doc["escalation"] == {"reminded": 3, "called": 2, "reported_to_town": 3}
-    assert doc["inspections"] == {"visits": 0, "violations": 0}
+    assert doc["inspections"] == {"visits": 0, "violations": 0, "enterprises_visited": 0, "enterprises_violating": 0}
     assert doc["units"] == {"total": 4, "acknowledged": 0, "confirmed": 0}
 
 

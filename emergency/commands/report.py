@@ -12,7 +12,7 @@ from config.db import utcnow
 from config.settings import POLLUTANTS
 from emergency.commands.common import App, Rejected, command, emit_json
 from emergency.reports import formats, service
-from emergency.reports.tables import POLLUTANT_ZH
+from emergency.reports.tables import POLLUTANT_ZH, violated_text
 from emergency.warnings.models import Warning
 from emergency.warnings.service import Refused
 
@@ -61,8 +61,20 @@ def show(doc: dict) -> None:
             x = r["pollutants"][p]
             ratio = lambda part: "—" if x[part]["ratio"] is None else f"{x[part]['ratio']:.1%}"  # noqa: E731
             click.echo(f"    {POLLUTANT_ZH[p]:<6} base {x['baseline']:>12,.1f}  promised {ratio('promised'):>7}  "
-                       f"achieved {ratio('achieved'):>7} {'✓' if x['ok'] else '✗'}")
-    click.echo(f"  {doc['inspections']['note']['zh']}")
+                       f"violated {ratio('violated'):>7}  achieved {ratio('achieved'):>7} {'✓' if x['ok'] else '✗'}")
+    show_inspections(doc)
+
+
+def show_inspections(doc: dict) -> None:
+    """The period's visits, then each enterprise found violating with the measures not in place."""
+    i = doc["inspections"]
+    click.echo(f"  督查 inspections{' (当日 this day)' if doc['report'] == 'daily' else ''}: {i['visits']} visits of "
+               f"{i['enterprises_visited']} enterprises, {i['violations']} violations at "
+               f"{i['enterprises_violating']} enterprises")
+    for e in i["enterprises"]:
+        if e["violations"]:
+            click.echo(f"    违规 {e['name']} {e['credit_code']} ({e['town']}): {e['violations']}/{e['visits']} — "
+                       f"{violated_text(e) or '—'}")
 
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])

@@ -1,7 +1,8 @@
-"""What the live board shows, in the reader's words: the summary's figures as display texts, the
-escalation ladder with how many enterprises stand on each rung, the confirmation curve, and the
-ECharts options of its charts. Built here, in Python, so that the page and the 5-second refresh
-(board.js) draw from the same answer and no words live in the script."""
+"""What the live board shows, in the reader's words: the summary's figures as display texts (the
+inspections' visits and violating enterprises among them), the escalation ladder with how many
+enterprises stand on each rung, the confirmation curve, and the ECharts options of its charts.
+Built here, in Python, so that the page and the 5-second refresh (board.js) draw from the same
+answer and no words live in the script."""
 from __future__ import annotations
 
 import math
@@ -32,7 +33,8 @@ def board(session: Session, warning: Warning, actor: Actor, zone: ZoneInfo, now:
     ladder = rungs(session, activation, actor, doc, zone, t)
     return {"activation": activation.id if activation else None, "summary": doc, "ladder": ladder,
             "text": texts(doc, warning, activation, ladder, now, t), "widths": widths(doc),
-            "flags": {f"rung_{i}": rung["done"] for i, rung in enumerate(ladder)},
+            "flags": {f"rung_{i}": rung["done"] for i, rung in enumerate(ladder)}
+                     | {"violating": doc["inspections"]["enterprises_violating"] > 0},
             "charts": {"board-towns": ranked_chart(doc["by_town"], "area", t, dark),
                        "board-industries": ranked_chart(doc["by_industry"], "industry", t, dark),
                        "board-funnel": funnel_chart(doc, t, dark),
@@ -46,6 +48,8 @@ def texts(doc: dict, warning: Warning, activation: Activation | None, ladder: li
     found |= {f"{key}_pct": share(doc[key], total) for key in ("reached", "acknowledged", "confirmed")}
     found["failed"] = f"{doc['deliveries'].get('failed', 0):,}"
     found["units"] = t("dashboard.kpi.units_value", confirmed=doc["units"]["confirmed"], total=doc["units"]["total"])
+    found["inspections"] = f"{doc['inspections']['visits']:,}"
+    found["violating"] = t("dashboard.kpi.violating", n=f"{doc['inspections']['enterprises_violating']:,}")
     found["clock_label"], found["clock"] = clock(warning, activation, now, t)
     found["as_of"] = doc["as_of"][11:19]
     for key in ("acknowledged", "confirmed"):

@@ -2,11 +2,13 @@
 and did, and what was done about it. The timeline comes from the deliveries, the acknowledgments,
 the measure confirmations and the warning's escalation events, one query per source, merged by
 time; beside it, its measures with their confirmations and its contacts with their delivery status.
-Inspections have no table yet: the page says so."""
+Each inspection of the warning is an entry too (who, the result, the measures found not in place
+with what was seen, the note, the photos), read as the inspections' own JSON (three queries)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -17,6 +19,8 @@ from alerts.models import Status as DeliveryStatus
 from areas.models import Area
 from config.events import Event, EventKind
 from emergency.dashboard.laggards_queries import SHOWN
+from emergency.inspections import queries as inspections
+from emergency.inspections.models import Inspection
 from emergency.notices.models import MeasureConfirmation
 from emergency.warnings.models import ActivatedEnterprise, Activation, Recipient, Request, Warning
 from lists.models import Enterprise, ListVersion, Measure
@@ -35,9 +39,9 @@ class Notice:
     grade: str | None
 
 
-def one(session: Session, warning: Warning, actor: Actor, credit_code: str) -> dict:
-    """The enterprise's facts, measures, contacts and timeline in this warning. Raises OutOfScope
-    (404) for an enterprise outside the actor's area, unknown, or not in the warning."""
+def one(session: Session, warning: Warning, actor: Actor, credit_code: str, zone: ZoneInfo) -> dict:
+    """The enterprise's facts, measures, contacts, inspections and timeline in this warning. Raises
+    OutOfScope (404) for an enterprise outside the actor's area, unknown, or not in the warning."""
     enterprise, town = _enterprise(session, actor, credit_code)
     notices = _notices(session, warning.id, enterprise.id)
     if not notices:
@@ -47,13 +51,16 @@ def one(session: Session, warning: Warning, actor: Actor, credit_code: str) -> d
     latest = notices[-1]
     sent = _deliveries(session, enterprise.id, ids)
     confirmed = _confirmations(session, enterprise.id, ids)
+    visits = _inspections(session, warning.id, enterprise.id, zone)
     timeline = [*_notice_entries(notices), *_delivery_entries(session, sent), *_receipts(session, enterprise.id, ids),
-                *_confirmation_entries(confirmed, notices), *_escalations(session, warning.id, notices)]
+                *_confirmation_entries(confirmed, notices), *_escalations(session, warning.id, notices),
+                *(_entry("inspection", at, 7, "bad" if doc["result"] == "violation" else "ok", inspection=doc)
+                  for at, doc in visits)]
     timeline.sort(key=lambda e: (e["at"], e["order"]))
     asked = next((n for n in reversed(notices) if n.state.changed), latest)  # a change may leave it as it was
     return {"enterprise": enterprise, "town": town, "latest": latest, "asked": asked, "notices": notices,
             "measures": _measures(session, asked, confirmed), "contacts": _contacts(sent),
-            "timeline": timeline}
+            "inspections": [doc for _, doc in reversed(visits)], "timeline": timeline}
 
 
 def _enterprise(session: Session, actor: Actor, credit_code: str) -> tuple[Enterprise, str]:
@@ -159,6 +166,15 @@ def _escalations(session: Session, warning_id: int, notices: list[Notice]) -> li
             entries.append(_entry("reported", event.at, 6, "wait", to=event.detail["action"],
                                   after=event.detail.get("after")))
     return entries
+
+
+def _inspections(session: Session, warning_id: int, enterprise_id: int, zone: ZoneInfo) -> list[tuple[datetime, dict]]:
+    """The enterprise's inspections in this warning, oldest first: (time of the visit, its JSON)."""
+    rows = session.execute(select(Inspection.id, Inspection.at).where(Inspection.warning_id == warning_id,
+                                                                      Inspection.enterprise_id == enterprise_id)
+                           .order_by(Inspection.at, Inspection.id)).all()
+    at = dict(rows)
+    return [(at[doc["id"]], doc) for doc in inspections.documents(session, [i for i, _ in rows], zone)]
 
 
 def _measures(session: Session, asked: Notice, confirmed: list) -> list[dict]:

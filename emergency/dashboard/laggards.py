@@ -138,7 +138,7 @@ def enterprise(request: Request, warning_id: Id, credit_code: Annotated[str, Pat
                session: Tx, who: Who) -> HTMLResponse:
     """One enterprise in one warning. Out of the user's area, or not in the warning: 404."""
     warning = queries.one(session, warning_id, who.actor)
-    found = enterprise_timeline.one(session, warning, who.actor, credit_code)
+    found = enterprise_timeline.one(session, warning, who.actor, credit_code, context_of(request).settings.tz)
     return staff(request, who, "dashboard/enterprise.html", {
         "w": warning, "shown": shown_status(warning, utcnow()), "area": _area(session, warning), **found})
 

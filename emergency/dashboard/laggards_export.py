@@ -1,6 +1,7 @@
 """The laggards list as a workbook the office hands on (to a town office, upward): one row per
-enterprise of the current filter, Chinese headers, the header row frozen, times in the command
-center's zone as real date cells."""
+enterprise of the current filter with its inspections and violations in this warning, Chinese
+headers, the header row frozen, times in the command center's zone as real date cells; a count of
+violations stands out in red."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -16,12 +17,13 @@ from openpyxl.utils import get_column_letter
 # (header, width): the order of the columns.
 COLUMNS = (("统一社会信用代码", 22), ("企业名称", 32), ("乡镇街道", 12), ("行业", 14), ("绩效分级", 9), ("自主减排", 9),
            ("状态", 12), ("已收到时间", 17), ("已落实时间", 17), ("已落实措施", 10), ("措施总数", 9),
-           ("联系人及电话", 34), ("发送情况", 26))
+           ("联系人及电话", 34), ("发送情况", 26), ("督查次数", 9), ("违规次数", 9))
 STATUS_ZH = {"pending": "排队中", "sending": "发送中", "sent": "已发送", "delivered": "已送达", "failed": "失败",
              "cancelled": "已取消", "unknown": "待核实"}
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="305496")
+_VIOLATION_FONT = Font(bold=True, color="C62828")
 
 
 def write(path: Path, items: Iterable[dict], zone: ZoneInfo) -> int:
@@ -52,8 +54,17 @@ def _row(sheet, e: dict, zone: ZoneInfo) -> list:
     sent = "；".join(f"{STATUS_ZH.get(s, s)} {n}" for s, n in sorted(e["deliveries"].items()))
     values = [e["credit_code"], e["name"], e["town"], e["industry"], e["grade"] or "", "是" if e["self_chosen"] else "否",
               state, _time(sheet, e["acknowledged_at"], zone), _time(sheet, e["confirmed_at"], zone),
-              e["measures_confirmed"], e["measures"], contacts, sent]
+              e["measures_confirmed"], e["measures"], contacts, sent, e["inspections"],
+              _violations(sheet, e["violations"])]
     return [_text(sheet, v) if isinstance(v, str) else v for v in values]
+
+
+def _violations(sheet, n: int) -> WriteOnlyCell | int:
+    if not n:
+        return n
+    cell = WriteOnlyCell(sheet, value=n)
+    cell.font = _VIOLATION_FONT
+    return cell
 
 
 def _time(sheet, value: str | None, zone: ZoneInfo) -> WriteOnlyCell | None:

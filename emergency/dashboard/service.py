@@ -5,7 +5,10 @@ number of enterprises, never one per enterprise.
 
 Counts are of the enterprises of the warning's latest notice (the ActivatedEnterprise rows of its
 highest activation id that is not a lift) within the reader's area; `reached` means a delivery of
-that notice was delivered, or the enterprise acknowledged it (a receipt proves it arrived)."""
+that notice was delivered, or the enterprise acknowledged it (a receipt proves it arrived).
+Inspections are of the whole warning (every notice's), of the enterprises within the reader's area:
+`visits` inspections, `violations` those that found a violation, and the enterprises visited and
+found violating."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -22,6 +25,7 @@ from alerts.models import Status as DeliveryStatus
 from areas.service import subtree
 from config.events import Event, EventKind
 from emergency.dashboard.times import empty_times, times
+from emergency.inspections.models import Inspection, Result
 from emergency.warnings.documents import shown_status
 from emergency.warnings.models import ActivatedEnterprise, ActivatedUnit, Activation, Kind, Recipient, Warning
 from lists.models import Area, Enterprise, ListVersion, Unit
@@ -31,6 +35,7 @@ FIGURES = ("enterprises", "self_chosen", "reached", "acknowledged", "confirmed",
            "reported_to_town")
 ROW_FIGURES = ("enterprises", "reached", "acknowledged", "confirmed")  # of each row by town, industry, grade
 ESCALATION = ("reminded", "called", "reported_to_town")
+INSPECTIONS = ("visits", "violations", "enterprises_visited", "enterprises_violating")
 NOT_SENT = (DeliveryStatus.CANCELLED,)  # a reminder cancelled before it went out reminded no one
 
 
@@ -90,13 +95,31 @@ def summary(session: Session, warning: Warning, actor: Actor, zone: ZoneInfo, no
            "status": shown_status(warning, now), "as_of": now.astimezone(zone).isoformat(), "drill": warning.drill,
            **dict.fromkeys(ROW_FIGURES, 0), "self_chosen": 0, "deliveries": deliveries(session, warning, actor),
            "units": units(session, activation, actor), "by_town": [], "by_industry": [], "by_grade": [],
-           "inspections": {"visits": 0, "violations": 0},
+           "inspections": dict.fromkeys(INSPECTIONS, 0),
            "escalation": {"reminded": 0, "called": 0, "reported_to_town": 0}, "times": empty_times()}
     if activation is None:
         return doc
     doc |= breakdowns(session, activation, actor)
     doc["times"] = times(session, activation, actor)
+    doc["inspections"] = inspections(session, warning.id, scope(actor))
     return doc
+
+
+def inspections(session: Session, warning_id: int, where=(), since: datetime | None = None,
+                until: datetime | None = None) -> dict[str, int]:
+    """The warning's INSPECTIONS figures over the enterprises matching `where` (clauses on
+    Enterprise), of visits within [since, until) when given: one query."""
+    violation = Inspection.result == Result.VIOLATION
+    query = (select(func.count(), func.count().filter(violation), func.count(func.distinct(Inspection.enterprise_id)),
+                    func.count(func.distinct(case((violation, Inspection.enterprise_id)))))
+             .select_from(Inspection).where(Inspection.warning_id == warning_id))
+    if where:
+        query = query.join(Enterprise, Enterprise.id == Inspection.enterprise_id).where(*where)
+    if since is not None:
+        query = query.where(Inspection.at >= since)
+    if until is not None:
+        query = query.where(Inspection.at < until)
+    return dict(zip(INSPECTIONS, session.execute(query).one()))
 
 
 def breakdowns(session: Session, activation: Activation, actor: Actor) -> dict:

@@ -81,8 +81,22 @@ def _headline(doc: dict) -> list[str]:
                  f"{s['units']['acknowledged']}个已签收、{s['units']['confirmed']}个已确认职责。")
     e = s["escalation"]
     lines.append(f"已短信催办{e['reminded']:,}家、电话催办{e['called']:,}家，逾时未确认的{e['reported_to_town']:,}家已报告属地乡镇街道。"
-                 + doc["inspections"]["note"]["zh"])
+                 + _inspection_line(doc))
     return lines
+
+
+def _inspection_line(doc: dict) -> str:
+    """The visits of the period and the enterprises found violating, named (the first ten)."""
+    i = doc["inspections"]
+    during = "当日" if doc["report"] == "daily" else "预警期间"
+    if not i["visits"]:
+        return f"{during}无督查检查记录。"
+    line = (f"{during}督查检查{i['visits']:,}次、涉及企业{i['enterprises_visited']:,}家，"
+            f"发现违规{i['violations']:,}次、违规企业{i['enterprises_violating']:,}家")
+    named = [e["name"] for e in i["enterprises"] if e["violations"]]
+    if named:
+        line += f"（{'、'.join(named[:10])}{'等' if len(named) > 10 else ''}）"
+    return line + "。"
 
 
 def _reduction_lines(doc: dict) -> list[str]:
@@ -93,9 +107,12 @@ def _reduction_lines(doc: dict) -> list[str]:
     promised = "，".join(f"{POLLUTANT_ZH[p]}{text(r['pollutants'][p]['promised']['ratio'], 'pct')}" for p in POLLUTANTS)
     short = [POLLUTANT_ZH[p] for p in POLLUTANTS if not r["pollutants"][p]["ok"]]
     verdict = "各污染物均达到要求。" if not short else f"{'、'.join(short)}未达到要求。"
+    violated = [f"{POLLUTANT_ZH[p]}{text(r['pollutants'][p]['violated']['cut'], 'float')}千克/日" for p in POLLUTANTS
+                if r["pollutants"][p]["violated"]["cut"]]
+    deducted = f"已扣除督查发现未落实措施的减排量（{'，'.join(violated)}）。" if violated else ""
     return [f"第{r['notice']}号通知按{level_zh(doc, r['level'])}要求，各污染物减排比例不低于{text(r['required'], 'pct')}。"
             f"{r['enterprises']:,}家企业中已确认{r['confirmed_enterprises']:,}家，其措施实现减排：{achieved}（清单承诺：{promised}）。"
-            + verdict]
+            + deducted + verdict]
 
 
 def _section(word: Document, heading: str, parts: list[Table], image: bytes | None = None,

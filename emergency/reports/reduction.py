@@ -1,23 +1,26 @@
 """The emission reduction a notice achieved, pollutant by pollutant: the base of the area, the cut
-its activated lists promise, the cut of the enterprises that confirmed every measure (less the cut
-of measures inspectors found violated), each as a ratio against the ratio its level requires.
+its activated lists promise, the cut of the enterprises that confirmed every measure, less the cut
+of the measures inspectors found violated, each as a ratio against the ratio its level requires.
 
-Set-based: two aggregate queries per notice over the list versions the notice pinned (never the
+`violated` is the cut of the measures of the notice (its level, the list versions it pinned) that
+an inspection of the warning found not in place (a finding not ok) at an enterprise that confirmed:
+each (enterprise, measure) once however many inspections found it, and nothing for an enterprise
+that did not confirm (its cut was never counted). `achieved` = confirmed − violated.
+
+Set-based: three aggregate queries per notice over the list versions the notice pinned (never the
 current lists: an import during the warning changes nothing here), whatever the number of
 enterprises."""
 from __future__ import annotations
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, false, func, select
 from sqlalchemy.orm import Session
 
 from config import rulesets
 from config.settings import POLLUTANTS, AppConfig
+from emergency.inspections.models import Finding, Inspection
 from emergency.warnings.models import ActivatedEnterprise, Activation
 from lists.models import Area, Enterprise, ListVersion, Measure
 from lists.service import in_area
-
-# Inspections are not recorded yet: no measure is known to be violated, and the report says so.
-VIOLATED_CUT = 0.0
 
 
 def reduction(session: Session, activation: Activation, *, rules: str, config: AppConfig, place: Area,
@@ -34,13 +37,14 @@ def reduction(session: Session, activation: Activation, *, rules: str, config: A
     inventory = overrides.inventory if overrides else {}
     count, confirmed_count, *bases = _bases(session, activation, scope)
     promised, confirmed = _cuts(session, activation, scope)
+    violated = _violated(session, activation, scope)
     pollutants = {}
     for i, p in enumerate(POLLUTANTS):
         base = inventory.get(p, bases[i])
-        achieved = max(confirmed[i] - VIOLATED_CUT, 0.0)
+        achieved = max(confirmed[i] - violated[i], 0.0)
         pollutants[p] = {"baseline": round(base, 3), "base": "inventory" if p in inventory else "lists",
                          "required": required, "promised": _part(promised[i], base),
-                         "confirmed": _part(confirmed[i], base), "violated": _part(VIOLATED_CUT, base),
+                         "confirmed": _part(confirmed[i], base), "violated": _part(violated[i], base),
                          "achieved": _part(achieved, base)}
         pollutants[p]["ok"] = _reaches(achieved, base, required)
     if ruleset.trade_so2_nox:
@@ -87,3 +91,18 @@ def _cuts(session: Session, activation: Activation, scope: str | None) -> tuple[
              .where(ActivatedEnterprise.activation_id == activation.id))
     row = [float(v) for v in session.execute(_scoped(query, scope)).one()]
     return row[:len(POLLUTANTS)], row[len(POLLUTANTS):]
+
+
+def _violated(session: Session, activation: Activation, scope: str | None) -> list[float]:
+    """The cut of the notice's measures found not in place at enterprises that confirmed (see the
+    module's docstring), from the distinct (enterprise, measure) pairs of the warning's findings."""
+    found = (select(Inspection.enterprise_id, Finding.measure_id).join(Finding, Finding.inspection_id == Inspection.id)
+             .where(Inspection.warning_id == activation.warning_id, Finding.ok == false()).distinct().subquery())
+    query = (select(*(func.coalesce(func.sum(getattr(Measure, f"{p}_cut")), 0.0) for p in POLLUTANTS))
+             .select_from(ActivatedEnterprise)
+             .join(found, found.c.enterprise_id == ActivatedEnterprise.enterprise_id)
+             .join(Measure, and_(Measure.id == found.c.measure_id,
+                                 Measure.list_version_id == ActivatedEnterprise.list_version_id,
+                                 Measure.level == activation.level))
+             .where(ActivatedEnterprise.activation_id == activation.id, ActivatedEnterprise.confirmed_at.is_not(None)))
+    return [float(v) for v in session.execute(_scoped(query, scope)).one()]

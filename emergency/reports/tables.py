@@ -18,6 +18,8 @@ DELIVERY_ZH = {"pending": "待发送", "sending": "发送中", "sent": "已发�
 UNIT_ZH = {"command": "指挥部", "department": "行业部门", "town": "乡镇街道"}
 ACTION_ZH = {"remind": "短信催办", "call": "电话催办", "town": "报告乡镇街道", "command": "报告指挥部"}
 BASE_ZH = {"lists": "清单基数合计", "inventory": "排放清单总量"}
+REDUCTION_NOTE = ("实际减排只计已确认全部措施的企业，并扣除督查发现未落实的措施（本次预警任一次检查发现的，"
+                  "同一企业的同一措施只扣一次）。")
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,21 @@ def overview(doc: dict) -> Table:
             ("单位总数", s["units"]["total"], "int"), ("单位已签收", s["units"]["acknowledged"], "int"),
             ("单位已确认职责", s["units"]["confirmed"], "int"),
             ("已短信催办企业", s["escalation"]["reminded"], "int"), ("已电话催办企业", s["escalation"]["called"], "int"),
-            ("已报告乡镇街道企业", s["escalation"]["reported_to_town"], "int"),
-            ("督查检查次数", doc["inspections"]["visits"], "int"), ("违规企业", doc["inspections"]["violations"], "int")]
+            ("已报告乡镇街道企业", s["escalation"]["reported_to_town"], "int"), *inspection_rows(doc)]
     return Table("概况", "概况", [Column("项目", width=22), Column("数值", width=44)],
                  [[label, value] for label, value, _ in rows], row_kinds=[kind for *_, kind in rows])
+
+
+def inspection_rows(doc: dict) -> list[tuple]:
+    """The overview's inspection figures: the period's (the day's, for a daily report), and for a
+    daily report the warning's so far as well."""
+    i, so_far = doc["inspections"], doc["summary"]["inspections"]
+    during = "当日" if doc["report"] == "daily" else ""
+    rows = [(f"{during}督查检查（次）", i["visits"], "int"), (f"{during}督查企业", i["enterprises_visited"], "int"),
+            (f"{during}发现违规（次）", i["violations"], "int"), (f"{during}违规企业", i["enterprises_violating"], "int")]
+    if during:
+        rows += [("累计督查检查（次）", so_far["visits"], "int"), ("累计违规企业", so_far["enterprises_violating"], "int")]
+    return rows
 
 
 def notices(doc: dict) -> Table:
@@ -109,8 +122,7 @@ def reduction(doc: dict) -> Table:
                          x["required"], x["promised"]["cut"], x["promised"]["ratio"], x["confirmed"]["cut"],
                          x["confirmed"]["ratio"], x["violated"]["cut"], x["achieved"]["cut"], x["achieved"]["ratio"],
                          x["ok"]])
-    note = "实际减排只计已确认全部措施的企业，扣除督查发现违规的措施。" + doc["inspections"]["note"]["zh"]
-    return Table("减排", "减排成效", columns, rows, note=note)
+    return Table("减排", "减排成效", columns, rows, note=REDUCTION_NOTE)
 
 
 def breakdown(doc: dict, part: str, name: str, label: str) -> Table:
@@ -161,10 +173,18 @@ def escalations(doc: dict) -> Table:
 
 
 def inspections(doc: dict) -> Table:
-    columns = [Column("企业", width=30), Column("统一社会信用代码", width=20), Column("检查次数", "int"),
-               Column("违规", "int")]
-    rows = [[e["name"], e["credit_code"], e["visits"], e["violations"]] for e in doc["inspections"]["enterprises"]]
-    return Table("督查检查", "督查检查", columns, rows, note=doc["inspections"]["note"]["zh"])
+    """Each enterprise visited in the period, those with violations first, with the measures found not in place."""
+    columns = [Column("企业", width=30), Column("统一社会信用代码", width=20), Column("乡镇街道", width=12),
+               Column("检查次数", "int", 10), Column("违规次数", "int", 10), Column("最近检查", "time", 17),
+               Column("未落实措施", width=50)]
+    rows = [[e["name"], e["credit_code"], e["town"], e["visits"], e["violations"], e["last_at"], violated_text(e)]
+            for e in doc["inspections"]["enterprises"]]
+    empty = "当日无督查检查记录。" if doc["report"] == "daily" else "本次预警无督查检查记录。"
+    return Table("督查检查", "督查检查与违规", columns, rows, note=None if rows else empty)
+
+
+def violated_text(enterprise: dict) -> str:
+    return "；".join(f"{m['target']}：{m['description']}" for m in enterprise["violated"])
 
 
 def text(value: Any, kind: str) -> str:

@@ -65,8 +65,9 @@ def enterprises(session: Session, warning: Warning, actor: Actor, zone: ZoneInfo
                 town: str | None = None, industry: str | None = None, grade: str | None = None, q: str | None = None,
                 page: int = 1, per_page: int = 50) -> dict:
     """The enterprises of the warning's latest notice (within the actor's area) with receipt,
-    confirmation, measures confirmed, contacts and deliveries; filtered and paged. One query per
-    part of the page, never one per enterprise."""
+    confirmation, measures confirmed, contacts, deliveries, and the warning's inspections of each
+    and how many found a violation; filtered and paged. One query per part of the page, never one
+    per enterprise."""
     latest = session.scalar(select(func.max(Activation.id)).where(Activation.warning_id == warning.id))
     if latest is None:
         return {"total": 0, "page": page, "per_page": per_page, "items": []}
@@ -100,6 +101,8 @@ def enterprises(session: Session, warning: Warning, actor: Actor, zone: ZoneInfo
 
 def _items(session: Session, rows, ids: list[int], activation_id: int, level: str, warning: Warning,
            zone: ZoneInfo) -> list[dict]:
+    from emergency.inspections.queries import per_enterprise  # it imports this module
+
     versions = [s.list_version_id for s, *_ in rows]
     measures = dict(session.execute(select(Measure.list_version_id, func.count()).where(
         Measure.list_version_id.in_(versions), Measure.level == level).group_by(Measure.list_version_id)).all())
@@ -119,11 +122,15 @@ def _items(session: Session, rows, ids: list[int], activation_id: int, level: st
             .where(Activation.warning_id == warning.id, Recipient.enterprise_id.in_(ids))
             .group_by(Recipient.enterprise_id, Delivery.status)):
         deliveries.setdefault(enterprise_id, {})[status] = count
+    inspected = per_enterprise(session, warning.id, ids) if ids else {}
+    unvisited = {"visits": 0, "violations": 0}
     when = lambda t: t.astimezone(zone).isoformat() if t else None  # noqa: E731
     return [{"credit_code": e.credit_code, "name": e.name, "town": town, "industry": e.industry, "grade": grade,
              "self_chosen": s.self_chosen, "acknowledged_at": when(s.acknowledged_at), "confirmed_at": when(s.confirmed_at),
              "measures_confirmed": confirmed.get(e.id, 0), "measures": measures.get(s.list_version_id, 0),
-             "contacts": contacts.get(e.id, []), "deliveries": deliveries.get(e.id, {}), "inspections": 0, "violations": 0}
+             "contacts": contacts.get(e.id, []), "deliveries": deliveries.get(e.id, {}),
+             "inspections": inspected.get(e.id, unvisited)["visits"],
+             "violations": inspected.get(e.id, unvisited)["violations"]}
             for s, e, grade, town in rows]
 
 
