@@ -275,6 +275,15 @@ def test_the_daily_report_of_the_visits_day_names_them_and_the_day_before_does_n
     assert report(visited, "assessment")["inspections"]["visits"] == 4
 
 
+def test_the_report_page_shows_the_visits_and_the_cut_deducted(visited):
+    with TestClient(create_app(visited.settings)) as client:
+        browser_sign_in(client, "office", visited.passwords["office"])
+        html = client.get(f"/warnings/{visited.warning_id}/reports").text
+    assessment = html.split('id="assessment"')[1].split("</section>")[0]
+    assert "督查次数（违规 2 家）" in assessment and "督查扣减" in assessment
+    assert re.search(r'data-label="督查扣减">−\d', assessment)  # some pollutant's cut is deducted
+
+
 def test_the_workbook_document_and_command_line_carry_the_inspections(visited):
     doc = report(visited, "assessment")
     book = load_workbook(io.BytesIO(formats.render(doc, "xlsx")))
