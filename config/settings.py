@@ -5,9 +5,10 @@ from __future__ import annotations
 import tomllib
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import AfterValidator, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONFIG_DIR = Path(__file__).resolve().parent
@@ -149,6 +150,16 @@ class AppConfig(BaseModel):
         return value
 
 
+def http_base(value: str) -> str:
+    """An http(s) URL without its trailing slash. Raises ValueError."""
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value.rstrip("/")
+
+
+HttpBase = Annotated[str, AfterValidator(http_base)]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EMERGENCY_", extra="ignore")
 
@@ -159,17 +170,10 @@ class Settings(BaseSettings):
     # kept in the database, so that every process of one installation shares it.
     secret_key: SecretStr | None = None
     # The base URL that providers call back and that links in messages use.
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: HttpBase = "http://127.0.0.1:8000"
     # Inspection photos (named by SHA-256; only the database says who may see them).
     media_dir: Path = Path("media")
     # Each provider's settings (EMERGENCY_<PROVIDER>__…) are read by alerts.providers.settings: config knows none.
-
-    @field_validator("public_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value.rstrip("/")
 
     @field_validator("timezone")
     @classmethod

@@ -2,9 +2,10 @@
 __API_BASE, __TIMEOUT, __SIGNATURE."""
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from alerts.providers.templates import Signature
+from config.settings import HttpBase
 
 
 class TwilioSettings(BaseModel):
@@ -14,18 +15,11 @@ class TwilioSettings(BaseModel):
     auth_token: SecretStr
     from_: str | None = Field(None, alias="from")
     messaging_service_sid: str | None = None
-    api_base: str = "https://api.twilio.com"
+    api_base: HttpBase = "https://api.twilio.com"
     timeout: float = Field(15.0, gt=0)  # seconds for one API call; a later answer makes the send `unknown`
     # Mainland carriers refuse SMS without a 【signature】 naming the sender; Twilio sends our text as it
     # is, so the signature is put in front of it here (as the template providers' platforms do).
     signature: Signature | None = None
-
-    @field_validator("api_base")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value.rstrip("/")
 
     @model_validator(mode="after")
     def _sender(self) -> TwilioSettings:
