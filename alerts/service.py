@@ -12,7 +12,7 @@ from sqlalchemy import and_, bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from alerts.models import FINAL, Acknowledgment, Delivery, FlaggedAddress, Status
-from alerts.transports.base import Sent, TransportError
+from alerts.providers.base import Sent, TransportError
 from config.db import UTCDateTime
 from config.events import EventKind, record
 

@@ -29,8 +29,8 @@ from alerts import service, sms
 from alerts.models import Delivery
 from alerts.flow import Flow
 from alerts.service import Outcome
-from alerts.transports.base import Message, Transport, TransportError
-from alerts.transports.simulator import SimulatorTransport
+from alerts.providers.base import Message, Transport, TransportError
+from alerts.providers.simulator.transport import SimulatorTransport
 from config.db import utcnow
 from config.settings import CHANNELS, NotifyConfig
 
@@ -258,13 +258,11 @@ class Dispatcher:
             return Outcome(delivery, error=TransportError(
                 f"per-recipient limit: {self.config.per_recipient_per_day} messages in 24 h to this address",
                 permanent=True))
-        if delivery.channel == "sms" and (parts := sms.segments(message.text)) > self.config.sms_max_segments:
-            return Outcome(delivery, error=TransportError(
-                f"SMS too long: {parts} segments ({sms.length(message.text)} characters), the limit is "
-                f"{self.config.sms_max_segments}", permanent=True))
         transport = self.transport_for(message)
         if transport is None:
             return Outcome(delivery, error=TransportError(f"no transport for channel {delivery.channel}", permanent=True))
+        if delivery.channel == "sms" and (too_long := self._too_long(message, transport)):
+            return Outcome(delivery, error=too_long)
         if getattr(transport, "rate_limited", True) and (limiter := self.limits.get(delivery.channel)) is not None:
             limiter.acquire()
         try:
@@ -274,3 +272,12 @@ class Dispatcher:
         except Exception as exc:  # noqa: BLE001 — a transport bug must not lose the row: retry it
             log.exception("transport %s raised", delivery.channel)
             return Outcome(delivery, error=TransportError(f"{type(exc).__name__}: {exc}", permanent=False))
+
+    def _too_long(self, message: Message, transport: Transport) -> TransportError | None:
+        """An SMS over the configured number of segments, counted as its provider sends it (behind
+        its 【signature】) under the rule of the number's country."""
+        text = sms.signed(message.text, getattr(transport, "signature", None))
+        if (parts := sms.segments(text, message.address)) <= self.config.sms_max_segments:
+            return None
+        return TransportError(f"SMS too long: {parts} segments ({sms.length(text, message.address)} characters), "
+                              f"the limit is {self.config.sms_max_segments}", permanent=True)

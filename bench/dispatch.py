@@ -37,11 +37,10 @@ def serve_fake(port_queue) -> None:
     fake.server.serve_forever()
 
 
-def settings(url: str, api: str, public: str):
+def settings(url: str, public: str):
     from config.settings import Settings
 
-    s = Settings(database_url=url, public_url=public, twilio_account_sid=SID, twilio_auth_token=TOKEN,
-                 twilio_from="+15005550006", twilio_api_base=api, secret_key="bench")
+    s = Settings(database_url=url, public_url=public, secret_key="bench")
     s.app.notify.channels = {"enterprise": ["sms"], "unit": ["sms"]}
     s.app.notify.rate = {"sms": 1e6, "voice": 1e6, "email": 1e6}  # measure capacity, not the configured pace
     s.app.notify.per_recipient_per_day = 10**6
@@ -50,14 +49,18 @@ def settings(url: str, api: str, public: str):
 
 
 def work(url: str, api: str, name: str) -> None:
-    from alerts import transports
+    from alerts import providers
+    from alerts.providers.settings import ProviderSettings
+    from alerts.providers.twilio.settings import TwilioSettings
     from alerts.worker import Dispatcher
     from config.db import make_engine, make_sessionmaker
     from emergency.notices.render import Renderer
 
-    s = settings(url, api, "http://127.0.0.1:9")
+    s = settings(url, "http://127.0.0.1:9")
     sessions = make_sessionmaker(make_engine(url))
-    worker = Dispatcher(sessions=sessions, transports=transports.build(s, sessions, pool=THREADS),
+    twilio = TwilioSettings(account_sid=SID, auth_token=TOKEN, from_="+15005550006", api_base=api)
+    registry = providers.build(ProviderSettings(twilio=twilio), sessions, public_url=s.public_url, pool=THREADS)
+    worker = Dispatcher(sessions=sessions, transports=registry,
                         render=Renderer(s), config=s.app.notify, name=name)
     worker.run(once=True)
     worker.close()
@@ -101,13 +104,12 @@ def capacity(api: str, count: int = 20000) -> dict:
 
 
 def _hammer(api: str, count: int) -> int:
-    from alerts.transports.base import Message, TransportError
-    from alerts.transports.twilio import TwilioSms, make_client
+    from alerts.providers.base import Message, TransportError
+    from alerts.providers.twilio.transport import TwilioSms, make_client
 
     sms = TwilioSms(make_client(account_sid=SID, auth_token=TOKEN, api_base=api, pool=THREADS), from_="+15005550006",
-                    messaging_service_sid=None)
-    m = Message(delivery_id=1, channel="sms", address="+8613800000000", text="【大兴区】红色预警" * 3,
-                status_callback="http://127.0.0.1:9/cb")
+                    messaging_service_sid=None, public_url="http://127.0.0.1:9")
+    m = Message(delivery_id=1, channel="sms", address="+8613800000000", text="【大兴区】红色预警" * 3)
     def send(_) -> int:
         try:
             sms.send(m)
@@ -133,8 +135,8 @@ def intake(url: str, callbacks: int) -> dict:
 
     port = free_port()
     public = f"http://127.0.0.1:{port}"
-    env = os.environ | {"EMERGENCY_DATABASE_URL": url, "EMERGENCY_PUBLIC_URL": public, "EMERGENCY_TWILIO_ACCOUNT_SID": SID,
-                        "EMERGENCY_TWILIO_AUTH_TOKEN": TOKEN, "EMERGENCY_TWILIO_FROM": "+15005550006"}
+    env = os.environ | {"EMERGENCY_DATABASE_URL": url, "EMERGENCY_PUBLIC_URL": public, "EMERGENCY_TWILIO__ACCOUNT_SID": SID,
+                        "EMERGENCY_TWILIO__AUTH_TOKEN": TOKEN, "EMERGENCY_TWILIO__FROM": "+15005550006"}
     server = subprocess.Popen([str(ROOT / ".venv/bin/emergency"), "serve", "--port", str(port)], env=env,
                               stderr=subprocess.DEVNULL)
     try:
@@ -200,7 +202,7 @@ def main() -> None:
     fake = mp.Process(target=serve_fake, args=(queue,), daemon=True)
     fake.start()
     api = queue.get(timeout=30)
-    s = settings(url, api, "http://127.0.0.1:9")
+    s = settings(url, "http://127.0.0.1:9")
     sessions, now = make_sessionmaker(make_engine(url)), datetime.now(timezone.utc)
     with sessions() as session, session.begin():
         request = service.draft(session=session, rules=rulesets.load("national-2024"), config=s.app, area="大兴区",

@@ -85,9 +85,9 @@ def chaos(conn, seed: int) -> None:
 
 def environment(url: str, api: str, config: Path) -> dict:
     return os.environ | {"EMERGENCY_DATABASE_URL": url, "EMERGENCY_CONFIG": str(config), "PYTHONUNBUFFERED": "1",
-                         "EMERGENCY_TWILIO_ACCOUNT_SID": SID, "EMERGENCY_TWILIO_AUTH_TOKEN": TOKEN,
-                         "EMERGENCY_TWILIO_FROM": "+15005550006", "EMERGENCY_TWILIO_API_BASE": api,
-                         "EMERGENCY_TWILIO_TIMEOUT": str(TIMEOUT), "EMERGENCY_PUBLIC_URL": "http://127.0.0.1:9",
+                         "EMERGENCY_TWILIO__ACCOUNT_SID": SID, "EMERGENCY_TWILIO__AUTH_TOKEN": TOKEN,
+                         "EMERGENCY_TWILIO__FROM": "+15005550006", "EMERGENCY_TWILIO__API_BASE": api,
+                         "EMERGENCY_TWILIO__TIMEOUT": str(TIMEOUT), "EMERGENCY_PUBLIC_URL": "http://127.0.0.1:9",
                          "EMERGENCY_SECRET_KEY": "bench"}
 
 

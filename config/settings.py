@@ -5,9 +5,10 @@ from __future__ import annotations
 import tomllib
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONFIG_DIR = Path(__file__).resolve().parent
@@ -149,6 +150,16 @@ class AppConfig(BaseModel):
         return value
 
 
+def http_base(value: str) -> str:
+    """An http(s) URL without its trailing slash. Raises ValueError."""
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value.rstrip("/")
+
+
+HttpBase = Annotated[str, AfterValidator(http_base)]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EMERGENCY_", extra="ignore")
 
@@ -159,40 +170,10 @@ class Settings(BaseSettings):
     # kept in the database, so that every process of one installation shares it.
     secret_key: SecretStr | None = None
     # The base URL that providers call back and that links in messages use.
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: HttpBase = "http://127.0.0.1:8000"
     # Inspection photos (named by SHA-256; only the database says who may see them).
     media_dir: Path = Path("media")
-    twilio_account_sid: str | None = None
-    twilio_auth_token: SecretStr | None = None
-    twilio_from: str | None = None
-    twilio_messaging_service_sid: str | None = None
-    twilio_api_base: str = "https://api.twilio.com"
-    twilio_timeout: float = Field(15.0, gt=0)  # seconds for one API call; a later answer makes the send `unknown`
-    smtp_host: str | None = None
-    smtp_port: int = 25
-    smtp_user: str | None = None
-    smtp_password: SecretStr | None = None
-    smtp_from: str = "noreply@example.org"
-    smtp_starttls: bool = False
-    smtp_timeout: float = 20.0
-
-    @field_validator("public_url", "twilio_api_base")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value.rstrip("/")
-
-    @model_validator(mode="after")
-    def _twilio_complete(self) -> Settings:
-        if self.twilio_account_sid and not (self.twilio_auth_token and (self.twilio_from or self.twilio_messaging_service_sid)):
-            raise ValueError("EMERGENCY_TWILIO_ACCOUNT_SID is set: also set EMERGENCY_TWILIO_AUTH_TOKEN and "
-                             "EMERGENCY_TWILIO_FROM or EMERGENCY_TWILIO_MESSAGING_SERVICE_SID")
-        return self
-
-    @property
-    def twilio(self) -> bool:
-        return bool(self.twilio_account_sid)
+    # Each provider's settings (EMERGENCY_<PROVIDER>__…) are read by alerts.providers.settings: config knows none.
 
     @field_validator("timezone")
     @classmethod

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from accounts.service import Limits
+from alerts.providers.settings import ProviderSettings, load
 from config import rulesets
 from config.db import make_engine, make_sessionmaker
 from config.settings import Settings
@@ -17,8 +18,11 @@ from config.settings import Settings
 class Context:
     """Raises ConfigError or pydantic's ValidationError for a configuration that cannot be used."""
 
-    def __init__(self, settings: Settings | None = None, *, db_url: str | None = None, **engine_args):
+    def __init__(self, settings: Settings | None = None, *, providers: ProviderSettings | None = None,
+                 db_url: str | None = None, **engine_args):
         self.settings = settings or Settings(**({"database_url": db_url} if db_url else {}))
+        # The providers' own settings (EMERGENCY_<PROVIDER>__…): config knows no provider.
+        self.providers = providers or load()
         self.config = self.settings.app
         self.rules = rulesets.load(self.config.rules)
         # pool_pre_ping: a connection lost to a database restart is replaced, not handed out dead.

@@ -14,6 +14,8 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from alerts import providers
+from alerts.providers.settings import ProviderSettings
 from config.db import make_engine
 from config.settings import Settings
 from emergency.warnings.models import OPEN, Request as WarningRequest, Warning
@@ -139,3 +141,8 @@ def cheap_passwords():
         dummy = cheap.hash("dummy-password")
         patch.setattr(passwords, "_dummy", lambda: dummy)
         yield
+
+
+def simulator(console: Console, sessions) -> dict:
+    """The transports of a console without providers: every channel to the simulator."""
+    return providers.build(ProviderSettings(), sessions, public_url=console.settings.public_url)

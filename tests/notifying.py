@@ -11,7 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from alerts.models import Delivery
-from alerts.transports.base import Message, Sent, TransportError
+from alerts.providers.base import Message, Sent, TransportError
+from alerts import providers
+from alerts.providers.settings import ProviderSettings
 from alerts.worker import Dispatcher
 from config import rulesets
 from config.db import make_engine, make_sessionmaker
@@ -75,6 +77,7 @@ class World:
     sessions: sessionmaker
     clock: Clock = field(default_factory=Clock)
     fakes: dict[str, FakeTransport] = field(default_factory=lambda: {c: FakeTransport(c) for c in ("sms", "voice", "email")})
+    providers: ProviderSettings = field(default_factory=ProviderSettings)
 
     def issue(self, level: str = "orange", start_hours: float = 16, end_hours: float = 88, drill: bool = False) -> int:
         """Draft and approve a warning (or a drill) for 大兴区 at the clock's time; returns its id."""
@@ -92,6 +95,10 @@ class World:
         notify = self.settings.app.notify.model_copy(update=config)
         return Dispatcher(sessions=self.sessions, transports=transports or self.fakes, render=Renderer(self.settings),
                           config=notify, name=name, clock=self.clock)
+
+    def transports(self) -> dict:
+        """The real transports of the providers configured for this world."""
+        return providers.build(self.providers, self.sessions, public_url=self.settings.public_url)
 
     def deliveries(self, **where) -> list[Delivery]:
         with self.sessions() as session:
@@ -112,7 +119,7 @@ class World:
             return list(session.scalars(query))
 
 
-def make_world(db_url: str, tmp_path: Path, **settings) -> World:
+def make_world(db_url: str, tmp_path: Path, providers: ProviderSettings | None = None, **settings) -> World:
     engine = make_engine(db_url)
     upgrade(engine)
     sessions = make_sessionmaker(engine)
@@ -120,7 +127,7 @@ def make_world(db_url: str, tmp_path: Path, **settings) -> World:
         result = run_import(session, write_xlsx(tmp_path / "lists.xlsx", records_with_command_center()))
         assert result.written, [str(e) for e in result.plan.errors]
     values = {"database_url": db_url, "public_url": "http://127.0.0.1:8000", "secret_key": "test-secret"} | settings
-    return World(settings=Settings(**values), sessions=sessions)
+    return World(settings=Settings(**values), sessions=sessions, providers=providers or ProviderSettings())
 
 
 def free_port() -> int:

@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts import transports
 from alerts.worker import Dispatcher
 from config import rulesets
 from config.db import make_sessionmaker, utcnow
@@ -20,7 +19,7 @@ from emergency.notices.render import Renderer
 from emergency.warnings import service
 from emergency.warnings.models import ActivatedEnterprise, Activation, Recipient
 from emergency.web.app import create_app
-from tests.console import SHOTS, cheap_passwords, chromium, console, layout  # noqa: F401
+from tests.console import SHOTS, cheap_passwords, chromium, console, layout, simulator  # noqa: F401
 from tests.factories import browser_sign_in, who
 from tests.test_inspections_count import violation
 
@@ -46,7 +45,7 @@ def issue(console, level: str = "red", *, drill: bool = False) -> int:
         service.approve(session=session, rules=RULES, config=console.settings.app, warning_id=warning_id,
                         actor=who("chief"), now=now)
     sessions = make_sessionmaker(console.engine)
-    worker = Dispatcher(sessions=sessions, transports=transports.build(console.settings, sessions),
+    worker = Dispatcher(sessions=sessions, transports=simulator(console, sessions),
                         render=Renderer(console.settings), config=console.settings.app.notify, name="board-test")
     worker.run(once=True)
     worker.close()

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts import transports
 from alerts.models import Delivery, InboxMessage
 from alerts.worker import Dispatcher
 from config.db import make_sessionmaker, utcnow
@@ -20,7 +19,7 @@ from emergency.warnings import service
 from emergency.warnings.models import ActivatedUnit, Recipient
 from emergency.web.simulator import PER_PAGE
 from lists.models import Enterprise, Unit
-from tests.console import cheap_passwords, chromium, console, layout  # noqa: F401
+from tests.console import cheap_passwords, chromium, console, layout, simulator  # noqa: F401
 from tests.factories import who
 from tests.notifying import RULES
 
@@ -40,7 +39,7 @@ def sent(console):
                                 actor=who("duty"), now=now)
         service.approve(session=session, rules=RULES, config=config, warning_id=request.warning_id,
                         actor=who("chief"), now=now)
-    Dispatcher(sessions=sessions, transports=transports.build(console.settings, sessions),
+    Dispatcher(sessions=sessions, transports=simulator(console, sessions),
                render=Renderer(console.settings), config=config.notify, name="simulator-test").run(once=True)
     with sessions() as session:
         enterprise = session.execute(select(Enterprise.name, Recipient.mobile)
@@ -157,7 +156,7 @@ def test_a_unit_follows_the_link_in_its_sms_and_confirms_on_a_phone(console, chr
     name, mobile = sent["units"][2]
     page = open_simulator(console, chromium, phone=True)
     page.goto(f"{console.url}/simulator/inbox/{mobile.replace('+', '%2B')}")
-    sms = page.locator(".bubble .text", has_text="请按职责落实并确认")
+    sms = page.locator(".bubble .text", has_text="请履职")
     page.goto(sms.locator("a").get_attribute("href"))
     assert page.locator("h2").inner_text() == name
     assert page.locator("#duties li").count() == 1 and page.locator("#duties li").inner_text().strip()

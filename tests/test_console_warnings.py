@@ -12,14 +12,13 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alerts import transports
 from alerts.models import InboxMessage
 from alerts.worker import Dispatcher
 from config.db import make_sessionmaker
 from emergency.notices.render import Renderer
 from emergency.warnings.models import Request as WarningRequest, Warning
 from emergency.web.app import create_app
-from tests.console import cheap_passwords, chromium, console, layout  # noqa: F401
+from tests.console import cheap_passwords, chromium, console, layout, simulator  # noqa: F401
 
 CONSOLE_PAGES = ("/", "/warnings", "/warnings/new", "/warnings/1", "/forecast", "/enterprises", "/lists", "/users",
                  "/simulator")
@@ -35,7 +34,7 @@ def fresh(console):
 def dispatch(console) -> None:
     """The worker's one pass over what is due, to the simulator (as ./run.sh does)."""
     sessions = make_sessionmaker(console.engine)
-    worker = Dispatcher(sessions=sessions, transports=transports.build(console.settings, sessions),
+    worker = Dispatcher(sessions=sessions, transports=simulator(console, sessions),
                         render=Renderer(console.settings), config=console.settings.app.notify, name="test")
     worker.run(once=True)
     worker.close()

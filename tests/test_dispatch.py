@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from alerts.models import Delivery, FlaggedAddress
-from alerts.transports.base import TransportError
+from alerts.providers.base import TransportError
 from config.events import Event, EventKind
 from alerts import service as alerts
 from emergency.notices.render import Renderer
@@ -67,7 +67,8 @@ def test_worker_sends_everything_due_and_records_provider_ids(world):
     assert all(d.provider_id and d.provider_id.startswith("FAKE") and d.attempts == 1 for d in sent)
     assert len(world.fakes["sms"].sent) + len(world.fakes["email"].sent) == len(sent)
     sms = world.fakes["sms"].sent[0]
-    assert "/a/" in sms.text and sms.status_callback.endswith(f"?d={sms.delivery_id}")
+    # A purpose and the parameters of its template travel with the text they render
+    assert sms.purpose in ("notice", "notice_unit") and sms.text.endswith(sms.params["path"]) and "/a/" in sms.text
     email = next(m for m in world.fakes["email"].sent if "测试企业1" in m.text)
     assert "1号生产线" in email.text and "<table" in email.html and email.subject
 
@@ -211,3 +212,25 @@ def test_two_workers_never_send_the_same_delivery(world):
     assert len(sends) == total and set(sends.values()) == {1}
     claimed_by = Counter(d.claimed_by for d in world.deliveries())
     assert set(claimed_by) == {"w0", "w1"}, claimed_by  # both took a share
+
+
+def test_the_segment_limit_counts_the_providers_signature_under_the_mainland_rule(world):
+    """A notice of 66 characters is one message bare, two behind a 【signature】 of 12 (every
+    character counts to a +86 number): with a limit of one it fails, and nothing reaches the provider."""
+    from alerts import sms as segments
+    from tests.notifying import FakeTransport
+
+    world.issue()
+    rows = world.deliveries(channel="sms")
+    with world.sessions() as session:
+        bare = Renderer(world.settings)(session, rows[:1])[rows[0].id].text
+    world.settings.public_url += "/" + "x" * (65 - len(bare))
+    with world.sessions() as session:
+        texts = [m.text for m in Renderer(world.settings)(session, rows).values()]
+    assert {len(t) for t in texts} == {66} and {segments.segments(t, "+8613800000001") for t in texts} == {1}
+    signed = FakeTransport("sms")
+    signed.signature = "乌鲁木齐市生态环境局应急"
+    world.dispatcher(transports=dict(world.fakes, sms=signed), sms_max_segments=1).run(once=True)
+    failed = world.deliveries(channel="sms")
+    assert {d.status for d in failed} == {"failed"} and signed.sent == []
+    assert all(d.error == "SMS too long: 2 segments (80 characters), the limit is 1" for d in failed)

@@ -8,7 +8,7 @@ import time
 from sqlalchemy import select
 
 from alerts.models import Delivery
-from alerts.transports.base import TransportError
+from alerts.providers.base import TransportError
 from emergency.notices.schedule import deliveries
 from emergency.warnings import service
 from emergency.warnings.models import Recipient

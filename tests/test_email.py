@@ -7,8 +7,8 @@ from email import policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from alerts.transports.base import Message, TransportError
-from alerts.transports.email import SmtpEmail
+from alerts.providers.base import Message, TransportError
+from alerts.providers.smtp.transport import SmtpEmail
 from tests.notifying import free_port
 
 

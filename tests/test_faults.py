@@ -39,17 +39,15 @@ def taken(fake) -> Counter:
 
 
 def test_a_worker_killed_mid_send_loses_nothing_and_repeats_at_most_its_sends_in_flight(db_url, tmp_path, fake):
-    settings = {"twilio_account_sid": SID, "twilio_auth_token": TOKEN, "twilio_from": "+15005550006",
-                "twilio_api_base": fake.url}
-    world = make_world(db_url, tmp_path, **settings)
+    world = make_world(db_url, tmp_path)
     world.clock.now = utcnow()  # the workers run on the real clock
     world.issue("orange")
     config = tmp_path / "faults.toml"
     config.write_text(f"[notify]\nconcurrency = {CONCURRENCY}\nclaim_timeout_seconds = 10\n"
                       "channels = {{ enterprise = [\"sms\"], unit = [\"sms\"] }}\n".replace("{{", "{").replace("}}", "}"))
     env = os.environ | {"EMERGENCY_DATABASE_URL": db_url, "EMERGENCY_CONFIG": str(config), "EMERGENCY_SECRET_KEY": "t",
-                        "EMERGENCY_TWILIO_ACCOUNT_SID": SID, "EMERGENCY_TWILIO_AUTH_TOKEN": TOKEN,
-                        "EMERGENCY_TWILIO_FROM": "+15005550006", "EMERGENCY_TWILIO_API_BASE": fake.url}
+                        "EMERGENCY_TWILIO__ACCOUNT_SID": SID, "EMERGENCY_TWILIO__AUTH_TOKEN": TOKEN,
+                        "EMERGENCY_TWILIO__FROM": "+15005550006", "EMERGENCY_TWILIO__API_BASE": fake.url}
     fake.decide = lambda form: Behaviour(hang_after_accept=0.4)  # every send takes its time
     dead = subprocess.Popen([EMERGENCY, "notify", "run", "--name", "dead"], env=env, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from accounts.permissions import Forbidden
 from alerts.models import Delivery
-from alerts.transports.base import TransportError
+from alerts.providers.base import TransportError
 from config.db import utcnow
 from config.events import Event, EventKind
 from emergency.notices import acknowledge, escalation, remind

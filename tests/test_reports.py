@@ -345,15 +345,17 @@ def test_the_scheduler_runs_the_report_job():
 
 def test_report_messages_render_in_both_languages():
     from alerts import sms
-    from tests.test_messages import context, render
+    from tests.test_messages import PHONE, context, render
 
     params = jobs.headline(report_like()) | {"url": "https://hjbh.example.gov.cn/warnings/12345/reports?date=2026-12-24"}
     for lang in ("zh", "en"):
         ctx = context(enterprise=None, unit="区空气重污染应急指挥部办公室", **params)
         mail = render("email_report", ctx, lang, channel="email")
         assert mail.subject and params["url"] in mail.text and "1200" in mail.text and "950" in mail.html
-        text = render("sms_report", ctx, lang).text
-        assert params["url"] in text and sms.segments(text) <= 2, (sms.length(text), text)
+        text = render("sms_report", ctx, lang, base="https://hjbh.example.gov.cn").text
+        address, signature = PHONE[lang]
+        signed = sms.signed(text, signature)
+        assert params["url"] in text and sms.segments(signed, address) <= 2, (len(signed), text)
 
 
 def report_like() -> dict:

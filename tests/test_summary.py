@@ -18,7 +18,7 @@ from sqlalchemy import select
 from accounts.models import Role
 from alerts import service as alerts
 from alerts.models import Delivery
-from alerts.transports.base import TransportError
+from alerts.providers.base import TransportError
 from emergency.dashboard.service import summary
 from emergency.dashboard.times import _percentile_cont
 from emergency.notices import acknowledge, escalation

@@ -12,9 +12,10 @@ import requests
 from click.testing import CliRunner
 
 from alerts import service as alerts
-from alerts import transports
-from alerts.transports.base import Message, Sent, TransportError
-from alerts.transports.twilio import TwilioSms, make_client
+from alerts.providers.base import Message, Sent, TransportError
+from alerts.providers.settings import ProviderSettings
+from alerts.providers.twilio.settings import TwilioSettings
+from alerts.providers.twilio.transport import TwilioSms, make_client
 from emergency.cli import main
 from emergency.web.app import create_app
 from tests.fake_twilio import Behaviour, FakeTwilio
@@ -32,15 +33,15 @@ def fake():
 @pytest.fixture
 def live(db_url, tmp_path, fake):
     port = free_port()
-    world = make_world(db_url, tmp_path, public_url=f"http://127.0.0.1:{port}", twilio_account_sid=SID,
-                       twilio_auth_token=TOKEN, twilio_from="+15005550006", twilio_api_base=fake.url)
-    with LiveServer(create_app(world.settings), port) as server:
+    twilio = TwilioSettings(account_sid=SID, auth_token=TOKEN, from_="+15005550006", api_base=fake.url)
+    world = make_world(db_url, tmp_path, ProviderSettings(twilio=twilio), public_url=f"http://127.0.0.1:{port}")
+    with LiveServer(create_app(world.settings, world.providers), port) as server:
         world.server = server
         yield world
 
 
 def real_transports(world):
-    registry = transports.build(world.settings, world.sessions)
+    registry = world.transports()
     registry["email"] = world.fakes["email"]
     return registry
 
@@ -67,6 +68,8 @@ def test_issue_deliver_callback_reply_confirm_and_count(live, fake):
     accepted = fake.accepted()
     assert len(accepted) == len(sms)
     assert all(r.form["From"] == "+15005550006" and "/a/" in r.form["Body"] for r in accepted)
+    # Twilio builds its status callback URL itself, carrying the delivery id
+    assert sorted(int(r.callback.split("/webhooks/twilio/status?d=")[1]) for r in accepted) == sorted(d.id for d in sms)
 
     for record in accepted:  # Twilio reports delivery, then a late and a repeated "sent" arrive
         assert fake.callback(record.sid, "delivered").status_code == 204
@@ -173,11 +176,11 @@ def test_a_callback_before_the_worker_recorded_the_sid_still_lands(live, fake):
 
 def client(fake, timeout: float = 5.0) -> TwilioSms:
     return TwilioSms(make_client(account_sid=SID, auth_token=TOKEN, api_base=fake.url, timeout=timeout),
-                     from_="+15005550006", messaging_service_sid=None)
+                     from_="+15005550006", messaging_service_sid=None, public_url="http://127.0.0.1:1")
 
 
 def message(to: str) -> Message:
-    return Message(delivery_id=1, channel="sms", address=to, text="测试", status_callback="http://127.0.0.1:1/cb")
+    return Message(delivery_id=1, channel="sms", address=to, text="测试")
 
 
 @pytest.mark.parametrize(("behaviour", "permanent", "bad_address"), [
@@ -206,7 +209,8 @@ def test_an_answer_that_comes_too_late_is_ambiguous_and_a_refused_connection_is_
     from tests.notifying import free_port
 
     nowhere = TwilioSms(make_client(account_sid=SID, auth_token=TOKEN, api_base=f"http://127.0.0.1:{free_port()}",
-                                    timeout=2), from_="+15005550006", messaging_service_sid=None)
+                                    timeout=2), from_="+15005550006", messaging_service_sid=None,
+                       public_url="http://127.0.0.1:1")
     with pytest.raises(TransportError) as refused:
         nowhere.send(message("+8613800000001"))
     assert not refused.value.permanent and not refused.value.ambiguous
@@ -237,7 +241,7 @@ def test_sends_whose_answer_was_lost_are_reconciled_with_twilio_not_resent_blind
     import threading
 
     world = live
-    world.settings.twilio_timeout = 0.5
+    world.providers.twilio.timeout = 0.5
     fake.behaviour["+8613800000002"] = Behaviour(hang_after_accept=1.5)
     fake.behaviour["+8613800000003"] = Behaviour(delay=1.5)
     world.issue("orange")

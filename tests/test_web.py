@@ -104,16 +104,18 @@ def test_simulator_needs_a_staff_sign_in_and_replies_take_the_real_path(world, w
 
 
 def test_the_simulator_shows_what_was_sent(world, web):
-    from alerts import transports
+    from alerts.providers.settings import ProviderSettings
+    from alerts.providers.simulator.settings import SimulatorSettings
 
-    world.dispatcher(transports=transports.build(world.settings, world.sessions)).run(once=True)
+    world.providers = ProviderSettings(simulator=SimulatorSettings(signature="北京市大兴区应急办"))
+    world.dispatcher(transports=world.transports()).run(once=True)
     with world.sessions() as session, session.begin():
         _, password = add_user(session, "duty", "admin")
     browser_sign_in(web, "duty", password)
     listing = web.get("/simulator")
     assert "+8613800000002" in listing.text and "c2@example.com" in listing.text
     inbox = web.get("/simulator/inbox/+8613800000002")
-    assert "请落实减排并确认" in inbox.text and "/a/" in inbox.text
+    assert "【北京市大兴区应急办】橙色预警" in inbox.text and "请落实：" in inbox.text and "/a/" in inbox.text
 
 
 def test_simulator_actions_need_a_sign_in(web):

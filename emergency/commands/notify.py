@@ -16,12 +16,13 @@ def notify_group() -> None:
 
 
 def dispatcher(app: App, name: str | None = None):
-    from alerts import transports
+    from alerts import providers
     from alerts.worker import Dispatcher
     from emergency.notices.render import Renderer
 
     config = app.config.notify
-    registry = transports.build(app.settings, app.sessions, pool=config.concurrency)
+    registry = providers.build(app.providers, app.sessions, public_url=app.settings.public_url,
+                               pool=config.concurrency)
     return Dispatcher(sessions=app.sessions, transports=registry, render=Renderer(app.settings), config=config, name=name)
 
 
@@ -30,12 +31,12 @@ def dispatcher(app: App, name: str | None = None):
 @click.option("--name", default=None, help="This worker's name in the records (default host:pid).")
 def run(app: App, once: bool, name: str | None) -> None:
     """Send due messages, retry transient failures, record every outcome. Several workers may run at once."""
-    from alerts import transports
+    from alerts import providers
 
     app.require_schema()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s notify %(message)s")
     worker = dispatcher(app, name)
-    if transports.simulated(worker.transports):
+    if providers.simulated(app.providers):
         click.echo("notify: every channel goes to the built-in simulator (/simulator); nothing leaves this machine",
                    err=True)
     stop = threading.Event()

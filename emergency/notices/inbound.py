@@ -1,5 +1,6 @@
-"""What people send back: SMS replies and keypresses on calls. The Twilio webhooks and the
-simulator both come through here, so the simulator exercises the real path."""
+"""What people send back: SMS replies and keypresses on calls, and what a call reads out. The
+providers' callbacks (through `Answers`) and the simulator both come through here, so the simulator
+exercises the real path."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,7 +10,32 @@ from sqlalchemy.orm import Session
 from alerts.models import Delivery, InboxMessage
 from config.settings import Settings
 from emergency.notices import acknowledge, tokens
-from emergency.notices.render import ENV
+from emergency.notices.render import ENV, Renderer
+
+
+class Answers:
+    """The workflow's side of the providers' callbacks (alerts.providers.base.Inbound)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    @property
+    def lang(self) -> str:
+        return self.settings.app.notify.language
+
+    def reply(self, session: Session, *, sender: str, body: str, now: datetime) -> str:
+        return sms(session, self.settings, sender=sender, body=body, now=now)
+
+    def keypress(self, session: Session, *, delivery_id: int, digits: str, now: datetime) -> bool:
+        return keypress(session, delivery_id=delivery_id, digits=digits, now=now)
+
+    def script(self, session: Session, *, delivery_id: int) -> str | None:
+        delivery = session.get(Delivery, delivery_id)
+        if delivery is None or delivery.channel != "voice":
+            return None
+        message = Renderer(self.settings)(session, [delivery]).get(delivery_id)
+        return None if message is None or isinstance(message, str) else message.text
+
 
 def sms(session: Session, settings: Settings, *, sender: str, body: str, now: datetime) -> str:
     """Handle an SMS reply; returns the text to answer with."""

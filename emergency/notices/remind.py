@@ -35,7 +35,7 @@ from lists.models import Enterprise, ListVersion
 from lists.service import in_area
 
 # The ladder's first reminder comes 30 minutes after the notice; pressing again sooner would only
-# repeat it, eat into the provider's daily allowance per number, and Twilio refuses a third
+# repeat it, eat into the provider's daily allowance per number, and providers refuse a third
 # identical text to a number within 24 h.
 QUIET = timedelta(minutes=30)
 MAX_CODES = 5000  # a longer choice is a filter: remind the whole town or status instead

@@ -1,5 +1,7 @@
 """Rendering claimed deliveries into messages: the context of a whole batch is read in a few
-queries, then each message is a Jinja2 template (templates/{zh,en}/{channel}_{purpose}.j2).
+queries, then each message is a Jinja2 template (templates/{zh,en}/{channel}_{purpose}.j2). An SMS
+renders from its purpose's parameters alone (params.py), which travel with the message for the
+providers that send registered templates instead of text; the workflow names no provider.
 
 Before rendering, each delivery is checked against the present: a reminder or call to an
 enterprise that has confirmed meanwhile, anything about a warning that has ended, and escalation
@@ -17,9 +19,10 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from alerts.models import Delivery
-from alerts.transports.base import Message
+from alerts.providers.base import Message
 from config import rulesets
 from config.settings import Settings
+from emergency.notices import params as sms_params
 from emergency.notices import tokens
 from emergency.warnings.models import ActivatedDuty, ActivatedEnterprise, Activation, Kind, Recipient, Request, Status, Warning
 from lists.models import Area, Enterprise, Measure, Unit
@@ -38,8 +41,8 @@ AFTERWARDS = ("report", "violation")
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, autoescape=False,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
-    env.filters["zh_time"] = lambda t: f"{t.month}月{t.day}日" + (f"{t:%H:%M}" if t.minute else f"{t.hour}时")
-    env.filters["en_time"] = lambda t: f"{t:%d %b %H:%M}"
+    env.filters["zh_time"] = sms_params.zh_time
+    env.filters["en_time"] = sms_params.en_time
     env.filters["action_zh"] = lambda a: ACTION_ZH.get(a, a)
     env.filters["action_en"] = lambda a: a.replace("_", " ")
     return env
@@ -66,6 +69,7 @@ class Context:
     enterprise: str | None
     unit: str | None
     link: str
+    path: str  # the link without the public URL: the parameter of a registered template
     params: dict[str, Any] = field(default_factory=dict)
     drill: bool = False  # every message of a drill says so first
     # When the message was queued (local): reminders name it, so that no two are identical (providers
@@ -75,21 +79,22 @@ class Context:
     duties: list[str] = field(default_factory=list)
 
 
-def message(template: str, context: Context, *, delivery_id: int, channel: str, address: str, settings: Settings,
+def message(purpose: str, context: Context, *, delivery_id: int, channel: str, address: str, base: str,
             lang: str) -> Message:
-    """Render one message (for every template: subject, text and html blocks where it has them)."""
-    tpl = ENV.get_template(f"{lang}/{template}.j2")
-    values = vars(context) | {"lang": lang}
+    """Render one message of a purpose (for every template: subject, text and html blocks where it
+    has them; an SMS from its parameters and `base`, the public URL, alone)."""
+    purpose = sms_params.purpose(channel, purpose, context)
+    tpl = ENV.get_template(f"{lang}/{channel}_{purpose}.j2")
+    params = sms_params.sms(purpose, context, lang) if channel == "sms" else {}
+    values = params | {"base": base} if channel == "sms" else vars(context) | {"lang": lang}
     ctx = tpl.new_context(values)
     block = {name: "".join(tpl.blocks[name](ctx)).strip() for name in ("subject", "html") if name in tpl.blocks}
     text = ("".join(tpl.blocks["text"](tpl.new_context(values))) if "text" in tpl.blocks else tpl.render(values)).strip()
     if context.drill:
         mark = DRILL[lang]
         text, block = mark + text, {k: (mark + v if k == "subject" else v) for k, v in block.items()}
-    base = settings.public_url
-    return Message(delivery_id=delivery_id, channel=channel, address=address, text=text, subject=block.get("subject"),
-                   html=block.get("html"), voice_url=f"{base}/webhooks/twilio/voice/{delivery_id}",
-                   status_callback=f"{base}/webhooks/twilio/status?d={delivery_id}", practice=context.drill)
+    return Message(delivery_id=delivery_id, channel=channel, address=address, text=text, purpose=purpose, lang=lang,
+                   params=params, subject=block.get("subject"), html=block.get("html"), practice=context.drill)
 
 
 class Renderer:
@@ -118,20 +123,20 @@ class Renderer:
                 if d.channel == "email":
                     context.measures = measures.get((row.ActivatedEnterprise_version, row.Activation.level), [])
                     context.duties = duties.get((row.Activation.id, row.Recipient.unit_id), [])
-                out[d.id] = message(f"{d.channel}_{d.purpose}", context, delivery_id=d.id, channel=d.channel,
-                                    address=d.address, settings=self.settings, lang=self.lang)
+                out[d.id] = message(d.purpose, context, delivery_id=d.id, channel=d.channel, address=d.address,
+                                    base=self.settings.public_url, lang=self.lang)
         return out
 
     def context(self, row, secret: bytes, params: dict) -> Context:
         activation, warning = row.Activation, row.Warning
         level = rulesets.load(warning.rules).level(activation.level)
         local = lambda t: t.astimezone(self.tz) if t else None  # noqa: E731
+        path = f"a/{tokens.make(secret, row.Recipient.id)}"
         return Context(kind=activation.kind, level=level.key, level_zh=level.zh, level_en=level.key, area=row.area,
                        start=local(activation.starts_at), end=local(activation.ends_at),
                        lift_at=local(warning.lifted_at) if activation.kind == Kind.LIFT else None,
                        warning_id=warning.id, seq=row.seq, name=row.Recipient.name, enterprise=row.enterprise,
-                       unit=row.unit, link=f"{self.settings.public_url}/a/{tokens.make(secret, row.Recipient.id)}",
-                       params=params, drill=warning.drill)
+                       unit=row.unit, link=f"{self.settings.public_url}/{path}", path=path, params=params, drill=warning.drill)
 
 
 def _moot(d: Delivery, row, latest: dict[int, int]) -> str | None:

@@ -13,20 +13,17 @@ from sqlalchemy.orm import Session
 
 from accounts.models import Role
 from alerts.models import Delivery, InboxMessage
+from alerts.providers.base import CALL_WORDS
 from config.db import utcnow
 from emergency.notices import inbound
 from emergency.warnings.models import Recipient
 from emergency.web.console import staff
-from emergency.web.deps import SignedIn, settings_of, signed_in, transaction
+from emergency.web.deps import SignedIn, context_of, settings_of, signed_in, transaction
 from lists.models import Enterprise, Unit
 
 router = APIRouter(prefix="/simulator", include_in_schema=False)
 PER_PAGE = 50
 LINK = re.compile(r"(https?://[^\s<>\"'，。；）]+)")
-# What the call says after a key (as the Twilio webhook's answer), kept in the inbox like a reply;
-# without a delivery, so that it offers no key of its own.
-KEY_ANSWER = {"zh": ("已确认收到，谢谢。", "未确认。请通过短信链接确认。"),
-              "en": ("Receipt confirmed, thank you.", "Not confirmed. Please use the link in your text message.")}
 
 
 @dataclass(frozen=True, order=True)
@@ -40,8 +37,7 @@ class Owner:
 
 def enabled(request: Request) -> None:
     """Only where some channel really goes to the simulator."""
-    settings = settings_of(request)
-    if settings.twilio and settings.smtp_host:
+    if not context_of(request).providers.uses("simulator"):
         raise HTTPException(404)
 
 
@@ -100,13 +96,15 @@ def reply(request: Request, address: str, body: str = Form(""), who: SignedIn = 
 @router.post("/call/{message_id}/key", dependencies=[Depends(enabled)])
 def press(request: Request, message_id: int, digits: str = Form(...), who: SignedIn = Depends(admin_only),
           session: Session = Depends(transaction, scope="function")) -> RedirectResponse:
-    """A key pressed on a simulated call: the same path as Twilio's keypress webhook."""
+    """A key pressed on a simulated call: the same path as a provider's keypress callback."""
     call = session.get(InboxMessage, message_id)
     if call is None or call.channel != "voice" or call.delivery_id is None:
         raise HTTPException(404)
     now = utcnow()
     done = inbound.keypress(session, delivery_id=call.delivery_id, digits=digits, now=now)
-    answer = KEY_ANSWER[settings_of(request).app.notify.language][0 if done else 1]
+    # What the call says after a key (as a provider's call would), kept in the inbox like a reply;
+    # without a delivery, so that it offers no key of its own.
+    answer = CALL_WORDS[settings_of(request).app.notify.language]["acknowledged" if done else "not_acknowledged"]
     session.add(InboxMessage(channel="voice", address=call.address, direction="in", delivery_id=call.delivery_id,
                              body=digits.strip()[:10], at=now))
     session.add(InboxMessage(channel="voice", address=call.address, direction="out", body=answer, at=now))

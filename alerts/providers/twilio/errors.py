@@ -1,18 +1,10 @@
-"""Twilio SMS and voice through the official client. This module only calls Twilio and translates
-its errors; limits, rendering and bookkeeping are the worker's."""
+"""Twilio's failures and callback statuses as ours."""
 from __future__ import annotations
 
-import logging
-
-from datetime import datetime, timedelta
-
 import requests
-from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.rest import Client
 
-from alerts.transports.base import Message, Sent, TransportError
+from alerts.providers.base import TransportError
 
 # Twilio error codes that mean the number itself is wrong or cannot be reached: the contact is flagged.
 # https://www.twilio.com/docs/api/errors
@@ -31,21 +23,6 @@ BAD_NUMBER = {
     30006: "landline or unreachable carrier",
 }
 TRANSIENT_CODES = {20429, 20500, 20503, 30001, 30002}
-
-# The client logs request headers at INFO; keep credentials and numbers out of our logs.
-logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
-
-
-def make_client(*, account_sid: str, auth_token: str, api_base: str, timeout: float = 15.0,
-                pool: int = 16) -> Client:
-    """The real client, pointed at `api_base` (Twilio's own, or a local server in tests)."""
-    http = TwilioHttpClient(timeout=timeout)
-    adapter = HTTPAdapter(pool_connections=pool, pool_maxsize=pool)
-    http.session.mount("https://", adapter)
-    http.session.mount("http://", adapter)
-    client = Client(account_sid, auth_token, http_client=http)
-    client.api.base_url = api_base
-    return client
 
 
 def translate(exc: Exception) -> TransportError:
@@ -75,50 +52,6 @@ def _maybe_received(exc: Exception) -> bool:
         return not any(s in text for s in ("NewConnectionError", "ConnectTimeoutError", "Failed to establish",
                                            "Name or service not known", "Connection refused"))
     return False
-
-
-class _Twilio:
-    def __init__(self, client: Client, *, from_: str | None, messaging_service_sid: str | None):
-        self.client, self.from_, self.messaging_service_sid = client, from_, messaging_service_sid
-
-
-class TwilioSms(_Twilio):
-    channel = "sms"
-
-    def send(self, message: Message) -> Sent:
-        sender = ({"messaging_service_sid": self.messaging_service_sid} if self.messaging_service_sid
-                  else {"from_": self.from_})
-        try:
-            sent = self.client.messages.create(to=message.address, body=message.text,
-                                               status_callback=message.status_callback, **sender)
-        except Exception as exc:  # noqa: BLE001 — every failure is translated, none escapes untyped
-            raise translate(exc) from exc
-        return Sent(provider_id=sent.sid)
-
-    def reconcile(self, message: Message, since: datetime) -> Sent | None:
-        """Did Twilio take this message after all (its answer was lost)? The message of the same text to
-        the same number sent since the day before `since` (our texts carry a link unique to the
-        recipient and notice), or None. Raises TransportError if it cannot tell."""
-        try:
-            found = self.client.messages.list(to=message.address, date_sent_after=since - timedelta(days=1), limit=50)
-        except Exception as exc:  # noqa: BLE001
-            raise translate(exc) from exc
-        return next((Sent(provider_id=m.sid) for m in found if m.body == message.text), None)
-
-
-class TwilioVoice(_Twilio):
-    channel = "voice"
-
-    def send(self, message: Message) -> Sent:
-        if not self.from_:
-            raise TransportError("voice calls need EMERGENCY_TWILIO_FROM (a messaging service cannot call)",
-                                 permanent=True)
-        try:
-            call = self.client.calls.create(to=message.address, from_=self.from_, url=message.voice_url,
-                                            status_callback=message.status_callback)
-        except Exception as exc:  # noqa: BLE001
-            raise translate(exc) from exc
-        return Sent(provider_id=call.sid)
 
 
 # Twilio's message and call statuses, as ours (None: in progress, nothing to record but the word).

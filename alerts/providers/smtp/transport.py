@@ -5,7 +5,17 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from alerts.transports.base import Message, Sent, TransportError
+from sqlalchemy.orm import sessionmaker
+
+from alerts.providers.base import Message, Sent, Transport
+from alerts.providers.smtp.errors import translate
+from alerts.providers.smtp.settings import SmtpSettings
+
+
+def build(config: SmtpSettings, *, sessions: sessionmaker, public_url: str, pool: int = 16) -> dict[str, Transport]:
+    password = config.password.get_secret_value() if config.password else None
+    return {"email": SmtpEmail(host=config.host, port=config.port, sender=config.from_, user=config.user,
+                               password=password, starttls=config.starttls, timeout=config.timeout)}
 
 
 class SmtpEmail:
@@ -15,6 +25,9 @@ class SmtpEmail:
                  starttls: bool = False, timeout: float = 20.0):
         self.host, self.port, self.sender = host, port, sender
         self.user, self.password, self.starttls, self.timeout = user, password, starttls, timeout
+
+    def __repr__(self) -> str:  # never the password
+        return f"SmtpEmail({self.user or ''}@{self.host}:{self.port})"
 
     def send(self, message: Message) -> Sent:
         email = EmailMessage()
@@ -32,18 +45,6 @@ class SmtpEmail:
                     smtp.login(self.user, self.password or "")
                 handed = True
                 smtp.send_message(email)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, text = next(iter(exc.recipients.values()))
-            raise TransportError(f"smtp {code}: {_text(text)}", permanent=code >= 500, bad_address=code >= 500,
-                                 code=code) from exc
-        except smtplib.SMTPResponseException as exc:
-            raise TransportError(f"smtp {exc.smtp_code}: {_text(exc.smtp_error)}", permanent=exc.smtp_code >= 500,
-                                 code=exc.smtp_code) from exc
         except (OSError, smtplib.SMTPException) as exc:
-            raise TransportError(f"smtp unreachable: {type(exc).__name__}: {exc}", permanent=False,
-                                 ambiguous=handed and isinstance(exc, OSError | smtplib.SMTPServerDisconnected)) from exc
+            raise translate(exc, handed=handed) from exc
         return Sent(provider_id=msgid.strip("<>")[:64])
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
