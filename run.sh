@@ -30,6 +30,9 @@ In the browser, with the logins printed above:
   4. office     — the warning's 实时看板 (board; ?wall=1 for a wall screen) moves as companies confirm;
                   企业落实情况: filter one town's laggards, 催办 them; 报告: daily report as xlsx / docx
   5. duty       — 变更 (升级 / 降级 / 延长) or 申请解除, signed off again by commander or commander2
-  office, inspector and viewer see what their roles allow. The JSON API: $EMERGENCY_PUBLIC_URL/api/docs
+  6. inspector  — on a phone (or a narrow window): 开始督查 → an unconfirmed enterprise → mark a
+                  measure 未落实, take a photo, 提交; the violation shows on the board, the
+                  enterprise's timeline and the assessment's reduction; office: 督查记录, 分派督查
+  viewer sees what its role allows. The JSON API: $EMERGENCY_PUBLIC_URL/api/docs
 HINT
 wait

@@ -235,6 +235,17 @@ def test_an_inspector_records_a_violation_with_a_photo_and_a_reload_loses_nothin
     assert page.locator("#restored").is_hidden() and not page.locator(f"#m{measure_id}-bad").is_checked()
     layout(page, "inspect-visit-earlier", console.backend)
 
+    # The command center sees it: on the board, on the enterprise's timeline, in the assessment.
+    office = console.sign_in(chromium, "office")
+    office.goto(f"{console.url}/warnings/{warning['id']}/board")
+    expect(office.locator("a.kpi-inspections")).to_contain_text("违规 1 家")
+    office.goto(f"{console.url}/warnings/{warning['id']}/enterprises/{warning['first']}")
+    entry = office.locator("#timeline [data-kind=inspection]")
+    expect(entry).to_contain_text(NOTE)
+    expect(entry.locator("img")).to_have_count(1)
+    office.goto(f"{console.url}/warnings/{warning['id']}/reports")
+    expect(office.locator("#assessment .violations")).to_contain_text("督查发现违规企业 1 家")
+
 
 def test_a_file_that_is_not_a_photo_is_refused_with_a_retry_and_nothing_stored(console, chromium, warning, tmp_path,
                                                                                media):

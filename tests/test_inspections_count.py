@@ -161,7 +161,9 @@ def test_a_violation_reduces_the_achieved_reduction_by_exactly_the_violated_meas
     at(world, hours=26), inspect(world, 5, violated=True)  # the same measure found again: subtracted once
     at(world, hours=27), inspect(world, 2, violated=True)  # 2 never confirmed: its cut was never counted
     at(world, hours=28), inspect(world, 1, violated=False)
-    after = report(world, "assessment")["reduction"][0]["pollutants"]
+    whole = report(world, "assessment")["reduction"][0]
+    after = whole["pollutants"]
+    assert (whole["violating_enterprises"], whole["deducted_enterprises"]) == (2, 1)  # 5 and 2; only 5 confirmed
     five, one = cuts(world, 5), cuts(world, 1)
     for p in POLLUTANTS:
         assert five[p] > 0

@@ -7,7 +7,7 @@ an inspection of the warning found not in place (a finding not ok) at an enterpr
 each (enterprise, measure) once however many inspections found it, and nothing for an enterprise
 that did not confirm (its cut was never counted). `achieved` = confirmed − violated.
 
-Set-based: three aggregate queries per notice over the list versions the notice pinned (never the
+Set-based: four aggregate queries per notice over the list versions the notice pinned (never the
 current lists: an import during the warning changes nothing here), whatever the number of
 enterprises."""
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from config import rulesets
 from config.settings import POLLUTANTS, AppConfig
-from emergency.inspections.models import Finding, Inspection
+from emergency.inspections.models import Finding, Inspection, Result
 from emergency.warnings.models import ActivatedEnterprise, Activation
 from lists.models import Area, Enterprise, ListVersion, Measure
 from lists.service import in_area
@@ -38,6 +38,7 @@ def reduction(session: Session, activation: Activation, *, rules: str, config: A
     count, confirmed_count, *bases = _bases(session, activation, scope)
     promised, confirmed = _cuts(session, activation, scope)
     violated = _violated(session, activation, scope)
+    violating, deducted = _violating(session, activation, scope)
     pollutants = {}
     for i, p in enumerate(POLLUTANTS):
         base = inventory.get(p, bases[i])
@@ -52,7 +53,8 @@ def reduction(session: Session, activation: Activation, *, rules: str, config: A
         together = sum(pollutants[p]["achieved"]["ratio"] or 0.0 for p in ("so2", "nox")) >= 2 * required - 1e-12
         pollutants["so2"]["ok"] = pollutants["nox"]["ok"] = together
     return {"level": level.key, "required": required, "traded": ruleset.trade_so2_nox,
-            "enterprises": count, "confirmed_enterprises": confirmed_count, "pollutants": pollutants}
+            "enterprises": count, "confirmed_enterprises": confirmed_count,
+            "violating_enterprises": violating, "deducted_enterprises": deducted, "pollutants": pollutants}
 
 
 def _part(cut: float, base: float) -> dict:
@@ -91,6 +93,17 @@ def _cuts(session: Session, activation: Activation, scope: str | None) -> tuple[
              .where(ActivatedEnterprise.activation_id == activation.id))
     row = [float(v) for v in session.execute(_scoped(query, scope)).one()]
     return row[:len(POLLUTANTS)], row[len(POLLUTANTS):]
+
+
+def _violating(session: Session, activation: Activation, scope: str | None) -> tuple[int, int]:
+    """The notice's enterprises an inspection of the warning found in violation, and how many of
+    them had confirmed (those whose cut a violated measure reduces)."""
+    found = (select(Inspection.enterprise_id).where(Inspection.warning_id == activation.warning_id,
+                                                    Inspection.result == Result.VIOLATION).distinct().subquery())
+    query = (select(func.count(), func.count(ActivatedEnterprise.confirmed_at)).select_from(ActivatedEnterprise)
+             .join(found, found.c.enterprise_id == ActivatedEnterprise.enterprise_id)
+             .where(ActivatedEnterprise.activation_id == activation.id))
+    return tuple(session.execute(_scoped(query, scope)).one())
 
 
 def _violated(session: Session, activation: Activation, scope: str | None) -> list[float]:
